@@ -1,0 +1,57 @@
+// The command line: yargs commands that call the pipeline, and the one place that
+// turns errors into exit codes (0 ok, 1 command failed, 2 bad input, 70 bug).
+import yargs, { type Argv } from 'yargs';
+import { describeError, UserError } from './errors.js';
+import { log, setLogLevel } from './log.js';
+import { domxmlCommand } from './commands/domxml.js';
+
+export interface GlobalArgs {
+  verbose?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+/** Parses `A=B` pairs given with a repeatable option into a record. */
+export function parsePairs(option: string, values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) throw new UserError(`--${option} ${v}: expected FROM=TO, e.g. --${option} xenbr0=br0`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+function build(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('xen2kvm')
+    .usage('$0 <command> [options]\n\nConvert stopped Xen PV guests into KVM guests, offline.')
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show the commands run and other details' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Show only errors' })
+    .option('debug', { type: 'boolean', describe: 'Show everything, with stack traces on errors' })
+    .middleware((a: GlobalArgs) => setLogLevel(a.debug ? 'debug' : a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'normal'))
+    .command(domxmlCommand)
+    .demandCommand(1, 'Name a command; see xen2kvm --help.')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UserError(msg);
+    });
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    await build(argv).parseAsync();
+    return 0;
+  } catch (err) {
+    const { exitCode, text } = describeError(err, debug);
+    log.error(text);
+    return exitCode;
+  }
+}

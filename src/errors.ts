@@ -1,0 +1,81 @@
+// Error classes caught at the entry point (cli.ts): each maps to an exit code and
+// a message written for the person at the terminal, not for a developer.
+
+/** A problem the user can fix: bad input, a refused operation. Exit 2, no stack. */
+export class UserError extends Error {
+  readonly exitCode: number = 2;
+  constructor(message: string, readonly advice?: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** One problem found in an input file, located by line and column (1-based). */
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** Formats a problem the way compilers do: `file:line:column: message`. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.message}`;
+}
+
+/** Bad input with every problem found in it, reported at once. */
+export class InputError extends UserError {
+  constructor(readonly problems: Problem[], advice?: string) {
+    super(problems.map(formatProblem).join('\n'), advice);
+    this.name = 'InputError';
+  }
+}
+
+/** An external command failed; carries the quoted command line and its stderr. */
+export class CommandError extends Error {
+  readonly exitCode: number = 1;
+  constructor(
+    readonly command: string,
+    readonly status: number | undefined,
+    readonly stderr: string,
+    readonly stdout: string = '',
+    readonly advice?: string,
+  ) {
+    const why = status === undefined ? 'could not be run' : `failed with exit code ${status}`;
+    const err = stderr.trim();
+    super(`command ${why}: ${command}${err ? `\n${indent(err)}` : ''}`);
+    this.name = 'CommandError';
+  }
+}
+
+/** A bug in xen2kvm itself: the user should report it. Exit 70. */
+export class InternalError extends Error {
+  readonly exitCode: number = 70;
+  constructor(message: string) {
+    super(message);
+    this.name = 'InternalError';
+  }
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => `  | ${l}`).join('\n');
+}
+
+/** The exit code and text to show for any thrown value. */
+export function describeError(err: unknown, debug: boolean): { exitCode: number; text: string } {
+  const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  if (err instanceof UserError) {
+    const advice = err.advice ? `\n${err.advice}` : '';
+    return { exitCode: err.exitCode, text: `xen2kvm: ${err.message}${advice}${stack}` };
+  }
+  if (err instanceof CommandError) {
+    const advice = err.advice ? `\n${err.advice}` : '';
+    return { exitCode: err.exitCode, text: `xen2kvm: ${err.message}${advice}${stack}` };
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  const trace = err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  return {
+    exitCode: 70,
+    text: `xen2kvm: internal error: ${msg}\nThis is a bug in xen2kvm; please report it with the output of --debug.${debug ? trace : ''}`,
+  };
+}

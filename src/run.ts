@@ -1,0 +1,109 @@
+// The one place that spawns processes. Every external program xen2kvm uses is named
+// in COMMANDS; every call is logged as a quoted command line (--verbose) and a
+// failure becomes a CommandError carrying the command and its stderr.
+import { execa } from 'execa';
+import { CommandError } from './errors.js';
+import { log } from './log.js';
+
+/** Every external program, by the name callers use. Values are the executables. */
+export const COMMANDS = {
+  blkid: 'blkid',
+  chroot: 'chroot',
+  dmsetup: 'dmsetup',
+  kpartx: 'kpartx',
+  losetup: 'losetup',
+  lvm: 'lvm',
+  mount: 'mount',
+  qemuImg: 'qemu-img',
+  qemuNbd: 'qemu-nbd',
+  sfdisk: 'sfdisk',
+  umount: 'umount',
+  virsh: 'virsh',
+  virtXmlValidate: 'virt-xml-validate',
+  xl: 'xl',
+  xm: 'xm',
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export interface RunOptions {
+  /** Text fed to standard input. */
+  input?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Kill the command after this many milliseconds. */
+  timeoutMs?: number;
+  /** Return the result instead of throwing when the exit code is not 0. */
+  allowFailure?: boolean;
+  /** Advice attached to the CommandError if the command fails. */
+  advice?: string;
+}
+
+export interface RunResult {
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes one argument for display the way a POSIX shell would read it back. */
+export function shellQuote(arg: string): string {
+  if (arg !== '' && SAFE.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line as a user could paste it into a shell. */
+export function formatCommand(file: string, args: readonly string[]): string {
+  return [file, ...args].map(shellQuote).join(' ');
+}
+
+/** Runs a command from the table; throws CommandError unless allowFailure. */
+export async function run(name: CommandName, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const file = COMMANDS[name];
+  const command = formatCommand(file, args);
+  log.verbose(`$ ${command}`);
+  const result = await execa(file, [...args], {
+    reject: false,
+    input: opts.input,
+    env: { LC_ALL: 'C', ...opts.env },
+    timeout: opts.timeoutMs,
+    stripFinalNewline: false,
+  });
+  const stdout = String(result.stdout ?? '');
+  const stderr = String(result.stderr ?? '');
+  if (result.failed && result.exitCode === undefined) {
+    // Not started at all (ENOENT, EACCES) or killed by a signal or timeout.
+    const why = result.timedOut ? `timed out after ${opts.timeoutMs} ms` : result.signal ? `killed by ${result.signal}` : (result as { originalMessage?: string }).originalMessage ?? 'not found';
+    throw new CommandError(command, undefined, `${why}${stderr ? `\n${stderr}` : ''}`, stdout, opts.advice ?? adviceFor(file, result));
+  }
+  const exitCode = result.exitCode ?? 0;
+  log.debug(`exit ${exitCode}: ${command}`);
+  if (exitCode !== 0 && !opts.allowFailure) {
+    throw new CommandError(command, exitCode, stderr, stdout, opts.advice);
+  }
+  return { command, exitCode, stdout, stderr };
+}
+
+function adviceFor(file: string, result: { code?: string }): string | undefined {
+  if (result.code === 'ENOENT') return `Is ${file} installed and on PATH?`;
+  return undefined;
+}
+
+/** True when the program can be found on PATH (without running it). */
+export async function haveCommand(name: CommandName): Promise<boolean> {
+  const { access, constants } = await import('node:fs/promises');
+  const { delimiter, join } = await import('node:path');
+  const file = COMMANDS[name];
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      await access(join(dir, file), constants.X_OK);
+      return true;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return false;
+}
