@@ -21,6 +21,8 @@ export interface Setting {
 export interface LexProblem {
   pos: Pos;
   message: string;
+  /** The setting being read when the problem was found, when known. */
+  setting?: string;
 }
 
 export interface LexResult {
@@ -31,6 +33,7 @@ export interface LexResult {
 }
 
 class SyntaxProblem extends Error {
+  setting?: string;
   constructor(readonly pos: Pos, message: string) {
     super(message);
   }
@@ -62,7 +65,7 @@ class Lexer {
         settings.push(this.setting());
       } catch (e) {
         if (!(e instanceof SyntaxProblem)) throw e;
-        problems.push({ pos: e.pos, message: e.message });
+        problems.push({ pos: e.pos, message: e.message, ...(e.setting ? { setting: e.setting } : {}) });
         this.resync();
       }
     }
@@ -105,6 +108,8 @@ class Lexer {
 
   /** After an error: skip to the next line that starts a new setting. */
   private resync(): void {
+    const lineStart = this.s.lastIndexOf('\n', this.i - 1) + 1;
+    if (/^[ \t]*$/.test(this.s.slice(lineStart, this.i)) && SETTING_LINE.test(this.s.slice(lineStart, this.lineEnd()))) return;
     while (!this.eof()) {
       while (!this.eof() && this.peek() !== '\n') this.advance();
       if (this.eof()) return;
@@ -133,10 +138,19 @@ class Lexer {
     }
     this.advance();
     this.skipBlankAndComments(false);
-    const value = this.value(name);
+    let value: Value;
+    try {
+      value = this.value(name);
+    } catch (e) {
+      if (e instanceof SyntaxProblem) e.setting = name;
+      throw e;
+    }
     this.skipBlankAndComments(false);
     const c = this.peek();
     if (!this.eof() && c !== '\n' && c !== ';') {
+      if (value.kind === 'int' && /[A-Za-z]/.test(c)) {
+        throw new SyntaxProblem(this.pos(), `${name} = ${value.value} is followed by ${describe(c)}: numbers take no unit here (memory is in MiB)`);
+      }
       throw new SyntaxProblem(
         this.pos(),
         `unexpected ${describe(c)} after the value of ${name}; a setting ends at the end of the line or at ;`,

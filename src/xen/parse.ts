@@ -29,11 +29,16 @@ class Reader {
   private warnings: string[] = [];
   private settings = new Map<string, Setting>();
   private xlOnly: boolean;
+  /** Settings whose value had a syntax error (already reported). */
+  private broken = new Set<string>();
 
   constructor(text: string, private readonly file: string) {
     const lexed = lexConfig(text);
     this.xlOnly = lexed.xlOnly;
-    for (const p of lexed.problems) this.problem(p.pos, p.message);
+    for (const p of lexed.problems) {
+      this.problem(p.pos, p.message);
+      if (p.setting) this.broken.add(p.setting);
+    }
     for (const s of lexed.settings) {
       const prev = this.settings.get(s.name);
       if (s.append) {
@@ -123,8 +128,8 @@ class Reader {
   guest(): XenGuest {
     const nameSetting = this.settings.get('name');
     const name = this.str('name');
-    if (!nameSetting) this.problem({ line: 1, column: 1 }, 'the guest has no name: add name = "GUEST"');
-    else if (name !== undefined && !/^[^/\s][^/]*$/.test(name)) {
+    if (!nameSetting && !this.broken.has('name')) this.problem({ line: 1, column: 1 }, 'the guest has no name: add name = "GUEST"');
+    else if (nameSetting && name !== undefined && !/^[^/\s][^/]*$/.test(name)) {
       this.problem(nameSetting.value.pos, `name "${name}" cannot be a domain name (it is empty, starts with a space, or contains /)`);
     }
 
@@ -221,7 +226,10 @@ class Reader {
 
   private boot(g: XenGuest): void {
     const bootloader = this.str('bootloader');
-    const bootargs = this.str('bootloader_args') ?? this.str('bootargs');
+    const argsSetting = this.settings.get('bootloader_args');
+    const bootargs = argsSetting?.value.kind === 'list'
+      ? this.strings('bootloader_args', false).map((x) => x.value).join(' ')
+      : this.str('bootloader_args') ?? this.str('bootargs');
     const kernel = this.str('kernel');
     const ramdisk = this.str('ramdisk');
     if (bootloader !== undefined) g.bootloader = bootloader;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything xen2kvm and its tests need on Debian 12, as root:
+# the Debian tools it calls, then the npm packages (which also builds dist/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  libvirt-clients   # virsh, virt-xml-validate
+  libxml2-utils     # xmllint, which virt-xml-validate runs
+  util-linux        # losetup, mount, blkid
+  fdisk             # sfdisk
+  e2fsprogs         # mkfs.ext3, debugfs, tune2fs
+  lvm2              # pvs, vgs, lvs, vgchange
+  kpartx            # the device-mapper attach strategy
+  cpio              # initrd reading and building in tests
+  busybox-static    # a chroot-able userland for test guest images
+)
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+else
+  echo "setup: not root or no apt-get; install these Debian packages yourself: ${PACKAGES[*]}" >&2
+fi
+
+npm ci --no-audit --no-fund
