@@ -35,6 +35,14 @@ export class CleanupStack {
     return this.steps.map((s) => s.label);
   }
 
+  /** Undoes the newest step now (a step whose work is done, like a probe mount). */
+  async popAndUndo(): Promise<void> {
+    const step = this.steps.pop();
+    if (!step) return;
+    log.verbose(`undo: ${step.label}`);
+    await step.undo();
+  }
+
   /** Runs every undo, newest first. Safe to call twice: the second call waits for the first. */
   unwind(): Promise<UnwindReport> {
     if (!this.unwinding) {

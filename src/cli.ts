@@ -3,7 +3,9 @@
 import yargs, { type Argv } from 'yargs';
 import { describeError, UserError } from './errors.js';
 import { log, setLogLevel } from './log.js';
+import { cleanupCommand } from './commands/cleanup.js';
 import { domxmlCommand } from './commands/domxml.js';
+import { inspectCommand } from './commands/inspect.js';
 
 export interface GlobalArgs {
   verbose?: boolean;
@@ -31,6 +33,8 @@ function build(argv: string[]): Argv {
     .option('debug', { type: 'boolean', describe: 'Show everything, with stack traces on errors' })
     .middleware((a: GlobalArgs) => setLogLevel(a.debug ? 'debug' : a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'normal'))
     .command(domxmlCommand)
+    .command(inspectCommand)
+    .command(cleanupCommand)
     .demandCommand(1, 'Name a command; see xen2kvm --help.')
     .strict()
     .recommendCommands()
@@ -48,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     await build(argv).parseAsync();
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     const { exitCode, text } = describeError(err, debug);
     log.error(text);

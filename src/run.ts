@@ -8,10 +8,15 @@ import { log } from './log.js';
 /** Every external program, by the name callers use. Values are the executables. */
 export const COMMANDS = {
   blkid: 'blkid',
+  bzip2: 'bzip2',
   chroot: 'chroot',
   dmsetup: 'dmsetup',
   kpartx: 'kpartx',
   losetup: 'losetup',
+  mke2fs: 'mke2fs',
+  mkswap: 'mkswap',
+  modprobe: 'modprobe',
+  lz4: 'lz4',
   lvm: 'lvm',
   mount: 'mount',
   qemuImg: 'qemu-img',
@@ -22,6 +27,8 @@ export const COMMANDS = {
   virtXmlValidate: 'virt-xml-validate',
   xl: 'xl',
   xm: 'xm',
+  xz: 'xz',
+  zstd: 'zstd',
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -37,6 +44,19 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Advice attached to the CommandError if the command fails. */
   advice?: string;
+}
+
+/** Runs a command that reads and writes binary data (decompressors). */
+export async function runBinary(name: CommandName, args: readonly string[], input: Buffer, opts: RunOptions = {}): Promise<Buffer> {
+  const file = COMMANDS[name];
+  const command = formatCommand(file, args);
+  log.debug(`$ ${command} < (${input.length} bytes)`);
+  const result = await execa(file, [...args], { reject: false, input, encoding: 'buffer', timeout: opts.timeoutMs, stripFinalNewline: false });
+  const stderr = Buffer.from(result.stderr ?? []).toString('utf8');
+  if (result.exitCode === undefined || result.exitCode !== 0) {
+    throw new CommandError(command, result.exitCode, stderr || (result.code === 'ENOENT' ? 'not found' : ''), '', opts.advice ?? adviceFor(file, result));
+  }
+  return Buffer.from(result.stdout as Uint8Array);
 }
 
 export interface RunResult {

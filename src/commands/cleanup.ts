@@ -1,0 +1,52 @@
+// `xen2kvm cleanup`: undo what runs that were killed (SIGKILL, power loss of the
+// tool) left attached or mounted, from their journals under /run/xen2kvm.
+import { unlinkSync } from 'node:fs';
+import type { CommandModule } from 'yargs';
+import { describeAcquisition, pidAlive, readJournals } from '../image/journal.js';
+import { undoAcquisition } from '../image/release.js';
+import { log } from '../log.js';
+
+export interface CleanupResult {
+  runs: number;
+  undone: string[];
+  failed: string[];
+}
+
+export async function cleanupDeadRuns(): Promise<CleanupResult> {
+  const result: CleanupResult = { runs: 0, undone: [], failed: [] };
+  for (const j of readJournals()) {
+    if (j.data.pid !== process.pid && pidAlive(j.data.pid)) {
+      log.verbose(`run ${j.data.runId} (pid ${j.data.pid}) is still running; left alone`);
+      continue;
+    }
+    result.runs++;
+    let ok = true;
+    for (const a of [...j.data.entries].reverse()) {
+      try {
+        await undoAcquisition(a);
+        result.undone.push(describeAcquisition(a));
+      } catch (e) {
+        ok = false;
+        result.failed.push(`${describeAcquisition(a)}: ${(e as Error).message}`);
+      }
+    }
+    if (ok) unlinkSync(j.path);
+  }
+  return result;
+}
+
+export const cleanupCommand: CommandModule<object, object> = {
+  command: 'cleanup',
+  describe: 'Undo what killed xen2kvm runs left attached or mounted',
+  builder: (y) => y.example('$0 cleanup', 'After a run was killed with kill -9') as never,
+  handler: async () => {
+    const r = await cleanupDeadRuns();
+    if (r.runs === 0) {
+      log.info('nothing to clean up');
+      return;
+    }
+    for (const u of r.undone) log.info(`undone: ${u}`);
+    for (const f of r.failed) log.error(`xen2kvm: could not undo ${f}`);
+    if (r.failed.length > 0) process.exitCode = 1;
+  },
+};

@@ -1,0 +1,202 @@
+// Inspection of a mounted guest: distribution, kernels (Xen-only? virtio?),
+// their initrds, boot loader, init system, initrd tool — and what a conversion
+// needs. Reads through a GuestFs, so it works on any tree and never follows a
+// guest symlink out to the host.
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { listInitrd, moduleNames, type Decompress } from './cpio.js';
+import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from './grub-legacy.js';
+import type { GuestFs } from './guestfs.js';
+import { compareVersions, initrdFor, readKernelConfig, xenFlavour, type KernelFacts } from './kernels.js';
+import { detectOs, type OsInfo } from './release.js';
+
+export interface GuestProblem {
+  /** Stable id, for --json consumers and recovery. */
+  code: string;
+  message: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+export interface BootloaderFacts {
+  kind: 'grub-legacy' | 'grub2' | 'none';
+  /** Guest path of the menu file actually read (after links). */
+  config?: string;
+  /** Guest paths that link to it (menu.lst → ./grub.conf). */
+  links?: string[];
+}
+
+export interface GuestFacts {
+  os: OsInfo;
+  kernels: KernelFacts[];
+  bootloader: BootloaderFacts;
+  initSystem: 'sysvinit' | 'upstart' | 'systemd' | 'unknown';
+  initrdTool: 'mkinitrd' | 'dracut' | 'update-initramfs' | 'none';
+  selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
+  problems: GuestProblem[];
+}
+
+const GRUB_LEGACY = ['/boot/grub/grub.conf', '/boot/grub/menu.lst', '/etc/grub.conf'];
+const GRUB2 = ['/boot/grub2/grub.cfg', '/boot/grub/grub.cfg'];
+
+/** Decompresses gzip in-process; other formats through the given fallback (the `xz` / `zstd` tools). */
+export function decompressWith(external?: Decompress): Decompress {
+  return async (data, kind) => {
+    if (kind === 'gzip') return promisify(gunzip)(data);
+    if (!external) throw new Error(`${kind}-compressed initrds need the ${kind} tool`);
+    return external(data, kind);
+  };
+}
+
+export async function inspectGuest(fs: GuestFs, decompress: Decompress = decompressWith()): Promise<GuestFacts> {
+  const problems: GuestProblem[] = [];
+  const os = detectOs({
+    redhat: await fs.readText('/etc/redhat-release'),
+    centos: await fs.readText('/etc/centos-release'),
+    osRelease: (await fs.readText('/etc/os-release')) ?? (await fs.readText('/usr/lib/os-release')),
+    debianVersion: await fs.readText('/etc/debian_version'),
+    suse: await fs.readText('/etc/SuSE-release'),
+  });
+
+  const { bootloader, menu } = await findBootloader(fs);
+  const kernels = await findKernels(fs, menu, decompress, problems);
+
+  const initLink = await fs.linkTarget('/sbin/init');
+  const initSystem: GuestFacts['initSystem'] = initLink && /systemd/.test(initLink) ? 'systemd'
+    : (await fs.kind('/lib/systemd/systemd')) && !(await fs.kind('/etc/inittab')) ? 'systemd'
+      : (await fs.kind('/etc/init')) === 'dir' && (await fs.list('/etc/init')).some((f) => f.endsWith('.conf')) ? 'upstart'
+        : (await fs.kind('/etc/inittab')) ? 'sysvinit' : 'unknown';
+  const initrdTool: GuestFacts['initrdTool'] = (await fs.kind('/usr/sbin/update-initramfs')) ? 'update-initramfs'
+    : (await fs.kind('/sbin/dracut')) || (await fs.kind('/usr/bin/dracut')) ? 'dracut'
+      : (await fs.kind('/sbin/mkinitrd')) ? 'mkinitrd' : 'none';
+  const selinuxText = await fs.readText('/etc/selinux/config');
+  const selinuxMode = selinuxText ? /^SELINUX=(\w+)/m.exec(selinuxText)?.[1] : undefined;
+  const selinux: GuestFacts['selinux'] = selinuxMode === 'enforcing' || selinuxMode === 'permissive' || selinuxMode === 'disabled' ? selinuxMode : 'absent';
+
+  diagnose(kernels, bootloader, initrdTool, problems);
+  return { os, kernels, bootloader, initSystem, initrdTool, selinux, problems };
+}
+
+async function findBootloader(fs: GuestFs): Promise<{ bootloader: BootloaderFacts; menu?: GrubMenu }> {
+  for (const path of GRUB_LEGACY) {
+    if ((await fs.kind(path)) !== 'file') continue;
+    const real = await fs.realGuestPath(path);
+    const links: string[] = [];
+    for (const other of GRUB_LEGACY) {
+      if (other !== real && (await fs.linkTarget(other)) !== undefined && (await fs.realGuestPath(other)) === real) links.push(other);
+    }
+    const text = (await fs.readText(real)) ?? '';
+    return { bootloader: { kind: 'grub-legacy', config: real, ...(links.length ? { links } : {}) }, menu: parseGrubLegacy(text) };
+  }
+  for (const path of GRUB2) {
+    if ((await fs.kind(path)) === 'file') return { bootloader: { kind: 'grub2', config: await fs.realGuestPath(path) } };
+  }
+  return { bootloader: { kind: 'none' } };
+}
+
+async function findKernels(fs: GuestFs, menu: GrubMenu | undefined, decompress: Decompress, problems: GuestProblem[]): Promise<KernelFacts[]> {
+  const boot = await fs.list('/boot');
+  const inMenu = new Map<string, number>();
+  menu?.entries.forEach((e, i) => {
+    const v = e.kernel && kernelVersionOf(e.kernel.path);
+    if (v && !inMenu.has(v)) inMenu.set(v, i);
+  });
+  const versions = boot.map((f) => /^vmlinu[xz]-(.+)$/.exec(f)?.[1]).filter((v): v is string => !!v && !/rescue/.test(v));
+  const out: KernelFacts[] = [];
+  for (const version of versions.sort(compareVersions).reverse()) {
+    const config = await fs.readText(`/boot/config-${version}`);
+    const fromConfig = config ? readKernelConfig(config) : undefined;
+    const modules = await moduleFiles(fs, version);
+    const drivers: Record<string, 'builtin' | 'module'> = { ...(fromConfig?.drivers ?? {}) };
+    for (const m of ['virtio_blk', 'virtio_pci', 'virtio_net', 'virtio_ring', 'virtio']) {
+      if (!drivers[m] && modules.has(m)) drivers[m] = 'module';
+    }
+    // Xen-only: the config says so; without a config, a Xen flavour name without virtio does.
+    const xenOnly = fromConfig ? fromConfig.xenOnly : xenFlavour(version) && !drivers.virtio_blk;
+    const initrd = initrdFor(version, boot);
+    const facts: KernelFacts = {
+      version, image: `/boot/vmlinuz-${version}`, xenOnly, virtio: !!drivers.virtio_blk, virtioDrivers: drivers,
+      inBootloader: inMenu.has(version), default: menu !== undefined && inMenu.get(version) === menu.defaultIndex,
+    };
+    if (!boot.includes(`vmlinuz-${version}`)) facts.image = `/boot/vmlinux-${version}`;
+    if (initrd) {
+      facts.initrd = `/boot/${initrd}`;
+      try {
+        const image = await fs.read(facts.initrd, 512 * 1024 * 1024);
+        if (image) {
+          const names = moduleNames(await listInitrd(image, decompress));
+          facts.initrdHasVirtio = names.has('virtio_blk') || drivers.virtio_blk === 'builtin';
+        }
+      } catch (e) {
+        problems.push({ code: 'initrd-unreadable', message: `cannot read the initrd ${facts.initrd}: ${(e as Error).message}`, fix: 'xen2kvm convert rebuilds it' });
+      }
+    }
+    out.push(facts);
+  }
+  return out;
+}
+
+/** Module names under /lib/modules/VER, from modules.dep or a walk of kernel/. */
+async function moduleFiles(fs: GuestFs, version: string): Promise<Set<string>> {
+  const base = `/lib/modules/${version}`;
+  const dep = await fs.readText(`${base}/modules.dep`, 16 * 1024 * 1024);
+  const paths: string[] = [];
+  if (dep) {
+    for (const line of dep.split('\n')) {
+      const p = line.split(':')[0];
+      if (p) paths.push(p);
+    }
+  } else {
+    const walk = async (dir: string, depth: number) => {
+      if (depth > 8) return;
+      for (const name of await fs.list(dir)) {
+        const p = `${dir}/${name}`;
+        const k = await fs.kind(p);
+        if (k === 'dir') await walk(p, depth + 1);
+        else if (/\.ko(\.\w+)?$/.test(name)) paths.push(p);
+      }
+    };
+    await walk(`${base}/kernel`, 0);
+    await walk(`${base}/extra`, 0);
+  }
+  return moduleNames(paths);
+}
+
+/** The kernel a conversion would boot: the newest in the boot loader that is not Xen-only and has virtio. */
+export function chooseKernel(kernels: KernelFacts[], bootloaderKind: BootloaderFacts['kind']): KernelFacts | undefined {
+  const usable = kernels.filter((k) => !k.xenOnly && k.virtio && (bootloaderKind === 'none' || k.inBootloader));
+  return usable.sort((a, b) => compareVersions(b.version, a.version))[0];
+}
+
+function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdTool: GuestFacts['initrdTool'], problems: GuestProblem[]): void {
+  if (kernels.length === 0) {
+    problems.push({ code: 'no-kernels', message: 'no kernels were found in /boot', fix: 'Is /boot mounted? A guest whose kernel lived in dom0 needs a kernel installed in the guest first.' });
+    return;
+  }
+  const chosen = chooseKernel(kernels, bootloader.kind);
+  if (!chosen) {
+    if (kernels.every((k) => k.xenOnly)) {
+      problems.push({
+        code: 'only-xen-kernels',
+        message: 'only Xen kernels are installed: they cannot boot under KVM',
+        fix: 'install a non-Xen kernel first: boot the guest under Xen once more and run "yum install kernel" (RHEL/CentOS), then shut it down and convert',
+      });
+    } else if (kernels.some((k) => !k.xenOnly && k.virtio && !k.inBootloader)) {
+      problems.push({ code: 'kernel-not-in-bootloader', message: 'a KVM-capable kernel is installed but not listed in the boot loader', fix: 'add it to grub.conf (e.g. reinstall the kernel package) and convert again' });
+    } else {
+      problems.push({ code: 'no-virtio-kernel', message: 'no installed kernel has virtio drivers (RHEL 5.3 or later is needed)', fix: 'update the guest kernel ("yum update kernel") under Xen, then convert' });
+    }
+  } else {
+    if (chosen.initrdHasVirtio === false) {
+      problems.push({ code: 'initrd-without-virtio', message: `the initrd of ${chosen.version} lacks virtio_blk, so the root disk will not be found under KVM`, fix: 'xen2kvm convert rebuilds it with the virtio drivers' });
+    }
+    if (!chosen.initrd) problems.push({ code: 'no-initrd', message: `kernel ${chosen.version} has no initrd in /boot`, fix: 'xen2kvm convert builds one' });
+    if (!chosen.default && bootloader.kind !== 'none') {
+      problems.push({ code: 'default-kernel-xen', message: `the boot loader's default is not ${chosen.version}, the newest kernel that runs under KVM`, fix: 'xen2kvm convert makes it the default' });
+    }
+  }
+  if (bootloader.kind === 'none') {
+    problems.push({ code: 'no-bootloader', message: 'the guest has no boot loader menu of its own (it booted through pygrub or a dom0 kernel)', fix: 'the KVM domain boots its kernel directly (xen2kvm domxml / convert set this up)' });
+  }
+  if (initrdTool === 'none') problems.push({ code: 'no-initrd-tool', message: 'no initrd tool (mkinitrd, dracut, update-initramfs) in the guest', fix: 'the initrd cannot be rebuilt offline; install the tool in the guest first' });
+}

@@ -1,0 +1,25 @@
+// Attach → activate → mount, for a guest described by its Xen disks.
+import { attachGuest, type AttachOptions } from '../image/attach.js';
+import { mountGuest, type MountedGuest } from '../image/mount.js';
+import type { Acquirer } from '../image/release.js';
+import type { AttachedGuest } from '../image/types.js';
+import { log } from '../log.js';
+import type { XenDisk } from '../xen/types.js';
+
+export interface OpenOptions extends AttachOptions {
+  root?: string;
+}
+
+export interface OpenGuest {
+  attached: AttachedGuest;
+  mounted: MountedGuest;
+}
+
+export async function openGuest(disks: XenDisk[], opts: OpenOptions, acq: Acquirer): Promise<OpenGuest> {
+  log.info(`attaching ${disks.filter((d) => d.device === 'disk').length} disk(s) ${opts.readOnly ? 'read-only ' : ''}(${opts.strategy === 'auto' ? 'auto' : opts.strategy})…`);
+  const attached = await attachGuest(disks, opts, acq);
+  log.verbose(`attached with ${attached.strategy}: ${attached.devices.map((d) => `${d.device}${d.fstype ? ` (${d.fstype})` : ''}`).join(', ')}`);
+  const mounted = await mountGuest(attached, acq, opts.root);
+  log.info(`mounted ${mounted.mounts.map((m) => m.mountpoint).join(', ')}`);
+  return { attached, mounted };
+}

@@ -1,0 +1,60 @@
+// Which distribution a guest runs, from its release files (pure).
+
+export interface OsInfo {
+  family: 'rhel' | 'debian' | 'suse' | 'unknown';
+  distro: string;
+  version: string;
+  major: number;
+  minor: number;
+  /** The release file's text, first line. */
+  description: string;
+}
+
+export interface ReleaseFiles {
+  redhat?: string;
+  centos?: string;
+  osRelease?: string;
+  debianVersion?: string;
+  suse?: string;
+}
+
+function versionParts(v: string): { major: number; minor: number } {
+  const m = /^(\d+)(?:\.(\d+))?/.exec(v);
+  return { major: m ? Number(m[1]) : 0, minor: m?.[2] ? Number(m[2]) : 0 };
+}
+
+export function detectOs(f: ReleaseFiles): OsInfo {
+  const first = (s: string) => s.split('\n').find((l) => l.trim())?.trim() ?? '';
+  const rh = f.centos ?? f.redhat;
+  if (rh) {
+    const line = first(rh);
+    const m = /release\s+(\d+(?:\.\d+)?)/i.exec(line);
+    const version = m?.[1] ?? '';
+    let distro = 'rhel';
+    if (/centos/i.test(line)) distro = 'centos';
+    else if (/scientific/i.test(line)) distro = 'scientific';
+    else if (/fedora/i.test(line)) distro = 'fedora';
+    else if (/oracle|enterprise linux enterprise/i.test(line)) distro = 'oracle';
+    return { family: distro === 'fedora' ? 'rhel' : 'rhel', distro, version, ...versionParts(version), description: line };
+  }
+  if (f.suse) {
+    const line = first(f.suse);
+    const v = /VERSION\s*=\s*(\S+)/.exec(f.suse)?.[1] ?? '';
+    const p = /PATCHLEVEL\s*=\s*(\d+)/.exec(f.suse)?.[1];
+    const version = p ? `${v}.${p}` : v;
+    return { family: 'suse', distro: /opensuse/i.test(line) ? 'opensuse' : 'sles', version, ...versionParts(version), description: line };
+  }
+  if (f.osRelease) {
+    const kv = Object.fromEntries(f.osRelease.split('\n').map((l) => /^([A-Z_]+)=("?)(.*)\2$/.exec(l.trim())).filter(Boolean).map((m) => [m![1], m![3]]));
+    const id = kv.ID ?? 'unknown';
+    const like = `${id} ${kv.ID_LIKE ?? ''}`;
+    const family = /rhel|fedora|centos/.test(like) ? 'rhel' : /debian|ubuntu/.test(like) ? 'debian' : /suse/.test(like) ? 'suse' : 'unknown';
+    const version = kv.VERSION_ID ?? f.debianVersion?.trim() ?? '';
+    return { family, distro: id, version, ...versionParts(version), description: kv.PRETTY_NAME ?? id };
+  }
+  if (f.debianVersion) {
+    const version = f.debianVersion.trim();
+    return { family: 'debian', distro: 'debian', version, ...versionParts(version), description: `Debian ${version}` };
+  }
+  return { family: 'unknown', distro: 'unknown', version: '', major: 0, minor: 0, description: '' };
+}

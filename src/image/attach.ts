@@ -1,0 +1,204 @@
+// Attaching a stopped guest's disks: each image or device, its partitions (loop
+// devices at partition offsets, or kpartx mappings), and its LVM volumes (loop
+// maps of linear LVs, or vgchange activation restricted to the guest's PVs).
+// Every acquisition is recorded before the next step starts.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { log } from '../log.js';
+import { run } from '../run.js';
+import { activateVg, hostVgClashes, lvmEnv, scanGuestLvm } from '../lvm/lvm.js';
+import { mapperName } from '../lvm/report.js';
+import { vdevPartition } from '../xen/disk.js';
+import type { XenDisk } from '../xen/types.js';
+import { lockDisk, refuseIfInUse } from './inuse.js';
+import { parseSfdiskJson, type PartitionTable } from './layout.js';
+import type { Acquirer } from './release.js';
+import type { AttachedDisk, AttachedGuest, AttachStrategy, BlockDevice } from './types.js';
+
+export interface AttachOptions {
+  strategy: 'auto' | AttachStrategy;
+  readOnly: boolean;
+  force: boolean;
+  /** Guest name for the running-domain check. */
+  name?: string;
+}
+
+/** device-mapper present in this kernel? */
+export function haveDeviceMapper(): boolean {
+  // /dev/mapper/control can exist (made by the lvm2 package) on a kernel without
+  // device-mapper; the kernel's own list of misc devices is what counts.
+  try {
+    return /\bdevice-mapper\b/.test(readFileSync('/proc/misc', 'utf8'));
+  } catch {
+    return existsSync('/dev/mapper/control');
+  }
+}
+
+export function chooseStrategy(s: AttachOptions['strategy']): AttachStrategy {
+  if (s === 'auto') return haveDeviceMapper() ? 'kpartx' : 'loop';
+  if (s === 'kpartx' && !haveDeviceMapper()) {
+    throw new UserError('--attach kpartx needs device-mapper, which this kernel does not have (no device-mapper in /proc/misc)', 'Use --attach loop (or auto).');
+  }
+  return s;
+}
+
+const QEMU_FORMATS = new Set(['qcow', 'qcow2', 'qed', 'vhd', 'vmdk']);
+
+export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Acquirer): Promise<AttachedGuest> {
+  const strategy = chooseStrategy(opts.strategy);
+  const usable = disks.filter((d) => d.device === 'disk');
+  for (const d of usable) {
+    if (d.sourceKind === 'network' || !d.path) throw new UserError(`disk ${d.vdev} (${d.spec}) is not a local image or device`, `Attach it on this host and pass --disk ${d.vdev}=/dev/…`);
+    if (!existsSync(d.path)) throw new UserError(`disk ${d.vdev}: ${d.path} does not exist`, `If the image has moved, pass --disk ${d.vdev}=NEW_PATH.`);
+    const st = statSync(d.path);
+    if (!st.isFile() && !st.isBlockDevice()) throw new UserError(`disk ${d.vdev}: ${d.path} is neither an image file nor a block device`);
+  }
+  // Lock first, so two runs cannot both pass the in-use check.
+  for (const d of usable) acq.record({ kind: 'lock', path: lockDisk(d.path!) });
+  await refuseIfInUse({ name: opts.name, sources: usable.map((d) => d.path!), force: opts.force });
+
+  const guest: AttachedGuest = { strategy, readOnly: opts.readOnly, disks: [], devices: [], vgs: [], notes: [] };
+  for (const disk of usable) {
+    const attached = await attachDisk(disk, strategy, opts.readOnly, acq);
+    guest.disks.push(attached.disk);
+    guest.devices.push(...attached.devices);
+  }
+  await identify(guest.devices);
+  await attachLvm(guest, acq);
+  return guest;
+}
+
+async function attachDisk(disk: XenDisk, strategy: AttachStrategy, readOnly: boolean, acq: Acquirer): Promise<{ disk: AttachedDisk; devices: BlockDevice[] }> {
+  const source = disk.path!;
+  let whole = source;
+  if (QEMU_FORMATS.has(disk.format)) whole = await connectNbd(disk, readOnly, acq);
+  // A vdev with a partition number (xvda1) is a bare filesystem by definition.
+  const table = vdevPartition(disk.vdev) > 0 ? undefined : await readTable(whole);
+  const devices: BlockDevice[] = [];
+  const isFile = statSync(whole).isFile();
+  if (!table || table.partitions.length === 0) {
+    const dev = isFile || strategy === 'loop' ? await loop(whole, 0, undefined, readOnly, acq) : whole;
+    devices.push({ device: dev, kind: 'disk', vdev: disk.vdev, partition: 0 });
+    return { disk: { disk, source, whole: dev, ...(table ? { table } : {}) }, devices };
+  }
+  if (strategy === 'loop') {
+    for (const p of table.partitions) {
+      const dev = await loop(whole, p.startBytes, p.sizeBytes, readOnly, acq);
+      devices.push({ device: dev, kind: 'partition', vdev: disk.vdev, partition: p.number });
+    }
+    return { disk: { disk, source, whole, table }, devices };
+  }
+  const base = isFile ? await loop(whole, 0, undefined, readOnly, acq) : whole;
+  acq.intend({ kind: 'kpartx', device: base });
+  const r = await run('kpartx', ['-av', ...(readOnly ? ['-r'] : []), base], { env: lvmEnv(), advice: 'Try --attach loop.' });
+  const maps = r.stdout.split('\n').map((l) => /^add map (\S+) /.exec(l)?.[1]).filter((x): x is string => !!x);
+  for (const name of maps) {
+    const num = Number(/(\d+)$/.exec(name)?.[1]);
+    const device = `/dev/mapper/${name}`;
+    await waitFor(device);
+    devices.push({ device, kind: 'partition', vdev: disk.vdev, partition: num });
+  }
+  return { disk: { disk, source, whole: base, table }, devices };
+}
+
+async function waitFor(device: string): Promise<void> {
+  for (let i = 0; i < 50 && !existsSync(device); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(device)) throw new UserError(`${device} did not appear`, 'Is udev running? Try --attach loop.');
+}
+
+async function readTable(device: string): Promise<PartitionTable | undefined> {
+  const r = await run('sfdisk', ['--json', device], { allowFailure: true });
+  if (r.exitCode !== 0) {
+    if (/does not contain a recognized partition table|unrecognized partition table/i.test(r.stderr)) return undefined;
+    throw new UserError(`cannot read the partition table of ${device}: ${r.stderr.trim()}`);
+  }
+  try {
+    return parseSfdiskJson(r.stdout);
+  } catch (e) {
+    throw new UserError(`cannot read the partition table of ${device}: ${(e as Error).message}`);
+  }
+}
+
+/** A loop device over part of a file or device; recorded for undo. */
+async function loop(backing: string, offset: number, size: number | undefined, readOnly: boolean, acq: Acquirer): Promise<string> {
+  const args = ['--find', '--show', ...(readOnly ? ['--read-only'] : []), ...(offset ? ['--offset', String(offset)] : []), ...(size ? ['--sizelimit', String(size)] : []), backing];
+  const r = await run('losetup', args, { advice: 'Are loop devices available? (modprobe loop; losetup -f)' });
+  const device = r.stdout.trim();
+  acq.record({ kind: 'loop', device, backing, offset });
+  return device;
+}
+
+async function connectNbd(disk: XenDisk, readOnly: boolean, acq: Acquirer): Promise<string> {
+  const advice = `Convert the image to raw first: qemu-img convert -f ${disk.format} -O raw ${disk.path} ${disk.path}.raw, then pass --disk ${disk.vdev}=${disk.path}.raw`;
+  if (!existsSync('/sys/block/nbd0')) {
+    await run('modprobe', ['nbd', 'max_part=0'], { allowFailure: true }).catch(() => undefined);
+    if (!existsSync('/sys/block/nbd0')) throw new UserError(`disk ${disk.vdev} is ${disk.format}, which needs the nbd kernel module, and this kernel has none`, advice);
+  }
+  for (let i = 0; i < 16; i++) {
+    const dev = `/dev/nbd${i}`;
+    if (!existsSync(`/sys/block/nbd${i}`)) break;
+    if (Number(readFileSync(`/sys/block/nbd${i}/size`, 'utf8')) !== 0) continue;
+    acq.intend({ kind: 'nbd', device: dev, backing: disk.path! });
+    const r = await run('qemuNbd', ['--connect', dev, '-f', disk.format === 'vhd' ? 'vpc' : disk.format, ...(readOnly ? ['--read-only'] : []), disk.path!], { allowFailure: true });
+    if (r.exitCode === 0) {
+      for (let w = 0; w < 50 && Number(readFileSync(`/sys/block/nbd${i}/size`, 'utf8')) === 0; w++) await new Promise((res) => setTimeout(res, 100));
+      return dev;
+    }
+  }
+  throw new UserError(`no free nbd device for disk ${disk.vdev}`, advice);
+}
+
+/** Filesystem type, label and UUID of each device, read from its superblock (blkid -p). */
+async function identify(devices: BlockDevice[]): Promise<void> {
+  for (const d of devices) {
+    const r = await run('blkid', ['-p', '-o', 'export', d.device], { allowFailure: true });
+    const kv = Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=')).filter((x) => x.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
+    if (kv.TYPE) d.fstype = kv.TYPE;
+    if (kv.LABEL) d.label = kv.LABEL;
+    if (kv.UUID) d.uuid = kv.UUID;
+  }
+}
+
+async function attachLvm(guest: AttachedGuest, acq: Acquirer): Promise<void> {
+  const pvDevices = guest.devices.filter((d) => d.fstype === 'LVM2_member');
+  if (pvDevices.length === 0) return;
+  const lvm = await scanGuestLvm(pvDevices.map((d) => d.device));
+  const vgs = [...new Map(lvm.pvs.filter((p) => p.vgName).map((p) => [p.vgUuid, { name: p.vgName, uuid: p.vgUuid }])).values()];
+  const clashes = await hostVgClashes(lvm.pvs.map((p) => p.pvUuid), vgs);
+  const lvDevices: BlockDevice[] = [];
+  for (const vg of vgs) {
+    const clash = clashes.some((c) => c.name === vg.name);
+    const devs = lvm.pvs.filter((p) => p.vgUuid === vg.uuid).map((p) => p.pvName);
+    const pvDev = (name: string) => pvDevices.find((d) => d.device === name)!;
+    if (guest.strategy === 'kpartx' && !clash) {
+      acq.intend({ kind: 'vg', vgName: vg.name, vgUuid: vg.uuid, devices: devs });
+      await activateVg(vg.uuid, devs);
+      guest.vgs.push({ ...vg, via: 'activation' });
+      for (const e of lvm.extents.filter((x) => x.vgUuid === vg.uuid)) {
+        const device = `/dev/mapper/${mapperName(vg.name, e.lvName)}`;
+        await waitFor(device);
+        lvDevices.push({ device, kind: 'lv', vdev: pvDev(e.pvName).vdev, partition: 0, vg: vg.name, lv: e.lvName });
+      }
+      continue;
+    }
+    if (clash) {
+      const note = `the guest's volume group ${vg.name} has the same name as one of this host's; the guest's is mapped with loop devices and never activated, so the host's is not touched`;
+      guest.notes.push(note);
+      log.warn(note);
+    }
+    const bad = lvm.unmappable.filter((u) => u.vgName === vg.name);
+    if (bad.length > 0) {
+      throw new UserError(
+        `cannot map ${bad.map((b) => `${b.vgName}/${b.lvName} (${b.reason})`).join(', ')} with loop devices`,
+        clash ? 'This VG clashes with a host VG, so it cannot be activated either; rename the host VG temporarily or convert on another host.' : 'Use --attach kpartx, which activates the VG with device-mapper.',
+      );
+    }
+    for (const e of lvm.extents.filter((x) => x.vgUuid === vg.uuid)) {
+      const device = await loop(e.pvName, e.offsetBytes, e.sizeBytes, guest.readOnly, acq);
+      lvDevices.push({ device, kind: 'lv', vdev: pvDev(e.pvName).vdev, partition: 0, vg: vg.name, lv: e.lvName });
+    }
+    guest.vgs.push({ ...vg, via: 'loop', ...(clash ? { clash: true } : {}) });
+  }
+  await identify(lvDevices);
+  guest.devices.push(...lvDevices);
+}

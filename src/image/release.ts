@@ -1,0 +1,109 @@
+// Undoing one acquisition: unmount, deactivate a VG, remove kpartx mappings,
+// detach loop / nbd devices, remove a lock or temp dir. Each undo first checks
+// that the thing is still ours (a loop device may have been reused since), and
+// succeeds quietly when it is already gone, so `xen2kvm cleanup` is idempotent.
+import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { log } from '../log.js';
+import { run } from '../run.js';
+import type { CleanupStack } from '../cleanup.js';
+import { describeAcquisition, type Acquisition, type Journal } from './journal.js';
+import { lvmArgs, lvmEnv } from '../lvm/lvm.js';
+
+/** Mount targets in /proc/mounts (octal escapes decoded). */
+export function mountedTargets(): string[] {
+  return readFileSync('/proc/mounts', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[1].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+}
+
+/** The backing file of a loop device, or undefined when it is not attached. */
+export async function loopBacking(device: string): Promise<{ file: string; offset: number } | undefined> {
+  const r = await run('losetup', ['--json', '--list', '--output', 'NAME,BACK-FILE,OFFSET', device], { allowFailure: true });
+  if (r.exitCode !== 0 || !r.stdout.trim()) return undefined;
+  const row = (JSON.parse(r.stdout) as { loopdevices: { name: string; 'back-file': string; offset: number | string }[] }).loopdevices[0];
+  if (!row) return undefined;
+  return { file: String(row['back-file']).replace(/ \(deleted\)$/, ''), offset: Number(row.offset) };
+}
+
+async function unmount(target: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (!mountedTargets().includes(target)) return;
+    const r = await run('umount', [target], { allowFailure: true });
+    if (r.exitCode === 0) return;
+    await new Promise((res) => setTimeout(res, 200 * (attempt + 1)));
+  }
+  if (!mountedTargets().includes(target)) return;
+  log.warn(`${target} stayed busy; detaching it lazily (umount -l)`);
+  await run('umount', ['-l', target]);
+}
+
+export async function undoAcquisition(a: Acquisition): Promise<void> {
+  switch (a.kind) {
+    case 'mount':
+      return unmount(a.target);
+    case 'vg':
+      await run('lvm', ['vgchange', '-an', ...lvmArgs(a.devices), '--select', `vg_uuid=${a.vgUuid}`], { env: lvmEnv() });
+      return;
+    case 'kpartx': {
+      const r = await run('kpartx', ['-d', a.device], { allowFailure: true, env: lvmEnv() });
+      if (r.exitCode !== 0 && !/not found|No such/.test(r.stderr)) throw new Error(r.stderr.trim() || `kpartx -d ${a.device} failed`);
+      return;
+    }
+    case 'loop': {
+      const back = await loopBacking(a.device);
+      if (!back) return;
+      if (back.file !== a.backing || back.offset !== a.offset) {
+        log.warn(`${a.device} now belongs to ${back.file}; not detaching it`);
+        return;
+      }
+      await run('losetup', ['-d', a.device]);
+      return;
+    }
+    case 'nbd': {
+      await run('qemuNbd', ['--disconnect', a.device], { allowFailure: true });
+      return;
+    }
+    case 'lock':
+      try {
+        const pid = Number(readFileSync(a.path, 'utf8').trim());
+        if (pid === process.pid || !Number.isFinite(pid) || pid <= 0 || !(await isOtherLiveProcess(pid))) unlinkSync(a.path);
+      } catch {
+        /* gone */
+      }
+      return;
+    case 'dir':
+      try {
+        rmdirSync(a.path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      return;
+  }
+}
+
+async function isOtherLiveProcess(pid: number): Promise<boolean> {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Records acquisitions in the journal and pushes their undo onto the stack. */
+export class Acquirer {
+  constructor(readonly stack: CleanupStack, readonly journal: Journal) {}
+
+  /** Call right after acquiring: from here on the undo always runs. */
+  record(a: Acquisition): void {
+    this.journal.add(a);
+    this.stack.push(describeAcquisition(a), async () => {
+      await undoAcquisition(a);
+      this.journal.remove(a);
+    });
+  }
+
+  /** Call before acquiring, for things whose undo is harmless when nothing was acquired (a mount, a mapping). */
+  intend(a: Acquisition): void {
+    this.record(a);
+  }
+}
