@@ -4,6 +4,7 @@ import { mountGuest, type MountedGuest } from '../image/mount.js';
 import type { Acquirer } from '../image/release.js';
 import type { AttachedGuest } from '../image/types.js';
 import { log } from '../log.js';
+import { pausePoint } from '../debug.js';
 import type { XenDisk } from '../xen/types.js';
 
 export interface OpenOptions extends AttachOptions {
@@ -19,7 +20,9 @@ export async function openGuest(disks: XenDisk[], opts: OpenOptions, acq: Acquir
   log.info(`attaching ${disks.filter((d) => d.device === 'disk').length} disk(s) ${opts.readOnly ? 'read-only ' : ''}(${opts.strategy === 'auto' ? 'auto' : opts.strategy})…`);
   const attached = await attachGuest(disks, opts, acq);
   log.verbose(`attached with ${attached.strategy}: ${attached.devices.map((d) => `${d.device}${d.fstype ? ` (${d.fstype})` : ''}`).join(', ')}`);
+  await pausePoint('attached');
   const mounted = await mountGuest(attached, acq, opts.root);
   log.info(`mounted ${mounted.mounts.map((m) => m.mountpoint).join(', ')}`);
+  await pausePoint('mounted');
   return { attached, mounted };
 }

@@ -1,0 +1,62 @@
+// Inspection of sample guest trees (no disks, no root needed).
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { guestFs } from '../../src/guest/guestfs.js';
+import { chooseKernel, inspectGuest } from '../../src/guest/inspect.js';
+import { RHEL5_KERNEL, RHEL5_XEN_KERNEL, writeRhel5Tree } from '../../src/sample/rhel5-tree.js';
+
+function tree(): string {
+  const root = mkdtempSync(join(tmpdir(), 'xen2kvm-tree-'));
+  writeRhel5Tree({ root, boot: join(root, 'boot'), rootSpec: '/dev/VolGroup00/LogVol00', swapSpec: '/dev/VolGroup00/LogVol01', bootSpec: 'LABEL=/boot', macs: ['00:16:3e:1a:d0:96'], hostname: 'x' });
+  return root;
+}
+
+t.test('the seed RHEL 5.3 guest', async (t) => {
+  const root = tree();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const f = await inspectGuest(guestFs(root));
+  t.match(f.os, { family: 'rhel', version: '5.3' });
+  t.same(f.bootloader, { kind: 'grub-legacy', config: '/boot/grub/grub.conf', links: ['/boot/grub/menu.lst', '/etc/grub.conf'] });
+  t.equal(f.initSystem, 'sysvinit');
+  t.equal(f.initrdTool, 'mkinitrd');
+  t.equal(f.selinux, 'enforcing');
+  t.same(f.kernels.map((k) => [k.version, k.xenOnly, k.virtio, k.initrdHasVirtio, k.default, k.inBootloader]), [
+    [RHEL5_XEN_KERNEL, true, false, false, true, true],
+    [RHEL5_KERNEL, false, true, false, false, true],
+  ]);
+  t.equal(chooseKernel(f.kernels, 'grub-legacy')?.version, RHEL5_KERNEL);
+  t.same(f.problems.map((p) => p.code), ['initrd-without-virtio', 'default-kernel-xen']);
+});
+
+t.test('only Xen kernels installed', async (t) => {
+  const root = tree();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  unlinkSync(join(root, `boot/vmlinuz-${RHEL5_KERNEL}`));
+  const f = await inspectGuest(guestFs(root));
+  t.same(f.problems.map((p) => p.code), ['only-xen-kernels']);
+  t.match(f.problems[0].fix, /install a non-Xen kernel first/);
+});
+
+t.test('without a config file, modules tell virtio and the flavour tells Xen', async (t) => {
+  const root = tree();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  unlinkSync(join(root, `boot/config-${RHEL5_KERNEL}`));
+  unlinkSync(join(root, `boot/config-${RHEL5_XEN_KERNEL}`));
+  unlinkSync(join(root, `lib/modules/${RHEL5_KERNEL}/modules.dep`));
+  const f = await inspectGuest(guestFs(root));
+  t.same(f.kernels.map((k) => [k.version, k.xenOnly, k.virtio]), [[RHEL5_XEN_KERNEL, true, false], [RHEL5_KERNEL, false, true]]);
+});
+
+t.test('an initrd that has virtio; no boot loader; unreadable initrd', async (t) => {
+  const root = tree();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  unlinkSync(join(root, 'boot/grub/menu.lst'));
+  unlinkSync(join(root, 'boot/grub/grub.conf'));
+  unlinkSync(join(root, 'etc/grub.conf'));
+  writeFileSync(join(root, `boot/initrd-${RHEL5_XEN_KERNEL}.img`), 'garbage');
+  const f = await inspectGuest(guestFs(root));
+  t.equal(f.bootloader.kind, 'none');
+  t.same(f.problems.map((p) => p.code).sort(), ['initrd-unreadable', 'initrd-without-virtio', 'no-bootloader'].sort());
+});

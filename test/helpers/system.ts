@@ -1,0 +1,87 @@
+// Helpers for the integration tests (root, loop devices): sample images in a
+// private directory, a private run dir, the CLI as a child process, and checks
+// that nothing of ours is left attached or mounted.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './corpus.js';
+
+export const isRoot = process.getuid?.() === 0;
+export const bin = join(repoRoot, 'bin', 'xen2kvm');
+
+export function haveDeviceMapper(): boolean {
+  try {
+    return /\bdevice-mapper\b/.test(readFileSync('/proc/misc', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Strategies this kernel can run: loop always, kpartx where device-mapper exists (the VM tier). */
+export function strategies(): ('loop' | 'kpartx')[] {
+  return haveDeviceMapper() ? ['loop', 'kpartx'] : ['loop'];
+}
+
+export interface Workspace {
+  dir: string;
+  runDir: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+export function workspace(): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-it-'));
+  const runDir = join(dir, 'run');
+  return {
+    dir,
+    runDir,
+    env: { ...process.env, XEN2KVM_RUN_DIR: runDir },
+    cleanup: () => {
+      spawnSync(bin, ['cleanup'], { env: { ...process.env, XEN2KVM_RUN_DIR: runDir } });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function xen2kvm(ws: Workspace, args: string[], extraEnv: Record<string, string> = {}) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...ws.env, ...extraEnv } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the CLI paused at a stage; resolves once it says so. */
+export async function startPaused(ws: Workspace, args: string[], stage: string) {
+  const child = spawn(bin, args, { env: { ...ws.env, XEN2KVM_PAUSE_AT: stage }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes(`paused at ${stage}`)) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before pausing: ${stderr}`)));
+  });
+  return child;
+}
+
+/** Loop devices backed by files under `dir`. */
+export function loopsUnder(dir: string): string[] {
+  const out = execFileSync('losetup', ['--list', '--noheadings', '--output', 'NAME,BACK-FILE'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(dir)).map((l) => l.trim().split(/\s+/)[0]);
+}
+
+/** Mounts whose target is under `dir`. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(dir)).map((l) => l.split(' ')[1]);
+}
+
+/** device-mapper tables whose names come from our loop devices or guest VGs. */
+export function dmTables(names: RegExp): string[] {
+  if (!haveDeviceMapper()) return [];
+  const r = spawnSync('dmsetup', ['ls'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n').map((l) => l.split(/\s+/)[0]).filter((n) => n && names.test(n));
+}
+
+export function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}

@@ -1,0 +1,111 @@
+// Integration (root, loop devices): attach, mount and inspect the sample guests
+// with every strategy this kernel allows, and leave nothing behind.
+import t from 'tap';
+import { buildHostVg, buildRhel5Guest } from '../../src/sample/build.js';
+import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../src/sample/rhel5-tree.js';
+import { dmTables, isRoot, loopsUnder, mountsUnder, sha256, strategies, workspace, xen2kvm } from '../helpers/system.js';
+import { execFileSync } from 'node:child_process';
+
+if (!isRoot) {
+  t.fail('the integration tests need root (loop devices, mounts)');
+} else {
+  const ws = workspace();
+  t.teardown(() => ws.cleanup());
+  const a = await buildRhel5Guest(ws.dir, { name: 'rhel5' });
+  const b = await buildRhel5Guest(ws.dir, { name: 'flat5', layout: 'flat', macs: ['00:16:3e:2b:00:01'] });
+
+  const nothingLeft = (t: { same: (a: unknown, b: unknown, m?: string) => unknown }) => {
+    t.same(loopsUnder(ws.dir), [], 'no loop device of ours is left');
+    t.same(mountsUnder(ws.runDir), [], 'nothing of ours is mounted');
+    t.same(dmTables(/^(loop\d+p\d+|VolGroup00-)/), [], 'no device-mapper table of ours is left');
+  };
+
+  for (const strategy of strategies()) {
+    t.test(`image (a), RHEL 5.3 with /boot + LVM, --attach ${strategy}`, async (t) => {
+      const before = sha256(a.images[0]);
+      const r = xen2kvm(ws, ['inspect', a.config, '--json', '--attach', strategy]);
+      t.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      t.equal(j.guest, 'rhel5');
+      t.equal(j.attach, strategy);
+      t.match(j.os, { family: 'rhel', distro: 'rhel', version: '5.3' });
+      t.same(j.kernels.map((k: { version: string; xenOnly: boolean; virtio: boolean; initrdHasVirtio: boolean; default: boolean }) => [k.version, k.xenOnly, k.virtio, k.initrdHasVirtio, k.default]), [
+        [RHEL5_XEN_KERNEL, true, false, false, true],
+        [RHEL5_KERNEL, false, true, false, false],
+      ]);
+      t.same(j.bootloader, { kind: 'grub-legacy', config: '/boot/grub/grub.conf', links: ['/boot/grub/menu.lst', '/etc/grub.conf'] });
+      t.same(j.filesystems.map((f: { name: string; fstype: string; mountpoint?: string; label?: string }) => [f.name, f.fstype, f.mountpoint ?? null, f.label ?? null]), [
+        ['/dev/xvda1', 'ext3', '/boot', '/boot'],
+        ['/dev/VolGroup00/LogVol00', 'ext3', '/', null],
+        ['/dev/VolGroup00/LogVol01', 'swap', null, null],
+      ]);
+      t.same(j.lvm.map((v: { vg: string; lvs: string[]; via: string }) => [v.vg, v.lvs, v.via]), [['VolGroup00', ['LogVol00', 'LogVol01'], strategy === 'kpartx' ? 'activation' : 'loop']]);
+      t.same(j.problems.map((p: { code: string }) => p.code), ['initrd-without-virtio', 'default-kernel-xen']);
+      t.equal(sha256(a.images[0]), before, 'inspecting changes no byte of the image');
+      nothingLeft(t);
+    });
+
+    t.test(`image (b), partitionless xvda1 + xvda2, --attach ${strategy}`, async (t) => {
+      const r = xen2kvm(ws, ['inspect', b.config, '--json', '--attach', strategy]);
+      t.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      t.same(j.filesystems.map((f: { name: string; fstype: string; mountpoint?: string }) => [f.name, f.fstype, f.mountpoint ?? null]), [['/dev/xvda1', 'ext3', '/'], ['/dev/xvda2', 'swap', null]]);
+      t.equal(j.kernels.length, 2);
+      t.same(j.lvm, []);
+      nothingLeft(t);
+    });
+  }
+
+  t.test('the human summary says what a conversion needs', async (t) => {
+    const r = xen2kvm(ws, ['inspect', a.config]);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /OS: +Red Hat Enterprise Linux Server release 5\.3 \(Tikanga\)/);
+    t.match(r.stdout, new RegExp(`${RHEL5_KERNEL.replace(/\./g, '\\.')} +runs on KVM, virtio, initrd lacks virtio, chosen for KVM`));
+    t.match(r.stdout, /the initrd of .* lacks virtio_blk/);
+    nothingLeft(t);
+  });
+
+  t.test('a disk image given directly, and --root', async (t) => {
+    const r = xen2kvm(ws, ['inspect', a.images[0], '--json', '--root', 'VolGroup00/LogVol00']);
+    t.equal(r.code, 0, r.stderr);
+    t.notOk(JSON.parse(r.stdout).guest);
+    const bad = xen2kvm(ws, ['inspect', a.images[0], '--root', 'VolGroup00/nope']);
+    t.equal(bad.code, 2);
+    t.match(bad.stderr, /--root VolGroup00\/nope names none of the guest's filesystems/);
+    nothingLeft(t);
+  });
+
+  t.test('image (c): a guest VG named like a host VG never touches the host VG', async (t) => {
+    const hostImg = await buildHostVg(`${ws.dir}/host`, 'VolGroup00');
+    const hostLoop = execFileSync('losetup', ['--find', '--show', hostImg], { encoding: 'utf8' }).trim();
+    t.teardown(() => execFileSync('losetup', ['-d', hostLoop]));
+    const vgState = () => execFileSync('lvm', ['vgs', '--devices', hostLoop, '--noheadings', '-o', 'vg_name,vg_uuid,vg_seqno,lv_count'], { encoding: 'utf8', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } }).trim();
+    const before = vgState();
+    const hostBytes = sha256(hostImg);
+    for (const strategy of strategies()) {
+      const r = xen2kvm(ws, ['inspect', a.config, '--json', '--attach', strategy]);
+      t.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      t.same(j.lvm.map((v: { vg: string; via: string; clashesWithHost: boolean }) => [v.vg, v.via, v.clashesWithHost]), [['VolGroup00', 'loop', true]], `${strategy}: mapped by loop, never activated`);
+      t.match(r.stderr, /same name as one of this host's/);
+      t.equal(j.filesystems.find((f: { mountpoint?: string }) => f.mountpoint === '/')?.name, '/dev/VolGroup00/LogVol00');
+    }
+    t.equal(vgState(), before, 'the host VG is unchanged (name, uuid, seqno)');
+    t.equal(sha256(hostImg), hostBytes, 'not a byte of the host VG changed');
+    t.equal(loopsUnder(ws.dir).join(), hostLoop, 'only the host VG loop is attached');
+    t.same(mountsUnder(ws.runDir), []);
+  });
+
+  t.test('--attach kpartx without device-mapper is refused clearly', { skip: strategies().includes('kpartx') ? 'this kernel has device-mapper' : false }, async (t) => {
+    const r = xen2kvm(ws, ['inspect', a.config, '--attach', 'kpartx']);
+    t.equal(r.code, 2);
+    t.match(r.stderr, /--attach kpartx needs device-mapper.*\nUse --attach loop/);
+    nothingLeft(t);
+  });
+
+  t.test('missing disk: names the path and suggests --disk', async (t) => {
+    const r = xen2kvm(ws, ['inspect', a.config, '--disk', 'xvda=/nonexistent/x.img']);
+    t.equal(r.code, 2);
+    t.match(r.stderr, /disk xvda: \/nonexistent\/x\.img does not exist\nIf the image has moved, pass --disk xvda=NEW_PATH/);
+  });
+}
