@@ -13,7 +13,12 @@ PACKAGES=(
   lvm2              # pvs, vgs, lvs, vgchange
   kpartx            # the device-mapper attach strategy
   cpio              # initrd reading and building in tests
-  busybox-static    # a chroot-able userland for test guest images
+  busybox-static    # a chroot-able userland for test guest images; the test VM's initramfs
+  xz-utils zstd     # compressed initrds
+  qemu-utils        # qemu-img, qemu-nbd (qcow2 disks)
+  kmod              # modprobe (nbd; the test VM's module list)
+  qemu-system-x86   # the VM test tier (device-mapper strategy)
+  linux-image-amd64 # the test VM's kernel, which has device-mapper
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -84,6 +84,7 @@ export async function run(name: CommandName, args: readonly string[], opts: RunO
   const file = COMMANDS[name];
   const command = formatCommand(file, args);
   log.verbose(`$ ${command}`);
+  const started = Date.now();
   const result = await execa(file, [...args], {
     reject: false,
     input: opts.input,
@@ -99,7 +100,7 @@ export async function run(name: CommandName, args: readonly string[], opts: RunO
     throw new CommandError(command, undefined, `${why}${stderr ? `\n${stderr}` : ''}`, stdout, opts.advice ?? adviceFor(file, result));
   }
   const exitCode = result.exitCode ?? 0;
-  log.debug(`exit ${exitCode}: ${command}`);
+  log.debug(`exit ${exitCode} after ${Date.now() - started} ms: ${command}`);
   if (exitCode !== 0 && !opts.allowFailure) {
     throw new CommandError(command, exitCode, stderr, stdout, opts.advice);
   }

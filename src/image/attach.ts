@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { run } from '../run.js';
-import { activateVg, hostVgClashes, lvmEnv, scanGuestLvm } from '../lvm/lvm.js';
+import { activateVg, hostPvs, hostVgClashes, lvmEnv, scanGuestLvm } from '../lvm/lvm.js';
 import { mapperName } from '../lvm/report.js';
 import { vdevPartition } from '../xen/disk.js';
 import type { XenDisk } from '../xen/types.js';
@@ -162,9 +162,9 @@ async function identify(devices: BlockDevice[]): Promise<void> {
 async function attachLvm(guest: AttachedGuest, acq: Acquirer): Promise<void> {
   const pvDevices = guest.devices.filter((d) => d.fstype === 'LVM2_member');
   if (pvDevices.length === 0) return;
-  const lvm = await scanGuestLvm(pvDevices.map((d) => d.device));
+  const [lvm, allPvs] = await Promise.all([scanGuestLvm(pvDevices.map((d) => d.device)), hostPvs()]);
   const vgs = [...new Map(lvm.pvs.filter((p) => p.vgName).map((p) => [p.vgUuid, { name: p.vgName, uuid: p.vgUuid }])).values()];
-  const clashes = await hostVgClashes(lvm.pvs.map((p) => p.pvUuid), vgs);
+  const clashes = hostVgClashes(allPvs, lvm.pvs.map((p) => p.pvUuid), vgs);
   const lvDevices: BlockDevice[] = [];
   for (const vg of vgs) {
     const clash = clashes.some((c) => c.name === vg.name);

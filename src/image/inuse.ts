@@ -12,24 +12,20 @@ import { pidAlive } from './journal.js';
 
 /** Names of running domains under Xen (xl / xm) and libvirt, where those tools exist. */
 export async function runningDomains(): Promise<{ name: string; via: string }[]> {
-  const out: { name: string; via: string }[] = [];
-  for (const tool of ['xl', 'xm'] as const) {
-    if (!(await haveCommand(tool))) continue;
-    const r = await run(tool, ['list'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
-    if (!r || r.exitCode !== 0) continue;
-    for (const line of r.stdout.split('\n').slice(1)) {
-      const name = line.trim().split(/\s+/)[0];
-      if (name && name !== 'Domain-0') out.push({ name, via: `${tool} list` });
-    }
-  }
-  if (await haveCommand('virsh')) {
-    for (const uri of ['qemu:///system', 'xen:///system']) {
-      const r = await run('virsh', ['-c', uri, 'list', '--name'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
-      if (!r || r.exitCode !== 0) continue;
-      for (const name of r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) out.push({ name, via: `virsh -c ${uri} list` });
-    }
-  }
-  return out;
+  const ask = async (tool: 'xl' | 'xm' | 'virsh', args: string[], via: string, parse: (out: string) => string[]) => {
+    if (!(await haveCommand(tool))) return [];
+    const r = await run(tool, args, { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
+    if (!r || r.exitCode !== 0) return [];
+    return parse(r.stdout).map((name) => ({ name, via }));
+  };
+  const xenList = (out: string) => out.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]).filter((n) => n && n !== 'Domain-0');
+  const names = (out: string) => out.split('\n').map((l) => l.trim()).filter(Boolean);
+  const all = await Promise.all([
+    ask('xl', ['list'], 'xl list', xenList),
+    ask('xm', ['list'], 'xm list', xenList),
+    ...['qemu:///system', 'xen:///system'].map((uri) => ask('virsh', ['-c', uri, 'list', '--name'], `virsh -c ${uri} list`, names)),
+  ]);
+  return all.flat();
 }
 
 /** Processes that hold `path` (or any of `also`) open: pid and command name. */

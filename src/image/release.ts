@@ -14,13 +14,16 @@ export function mountedTargets(): string[] {
   return readFileSync('/proc/mounts', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[1].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
 }
 
-/** The backing file of a loop device, or undefined when it is not attached. */
+/** The backing file of a loop device (from sysfs), or undefined when it is not attached. */
 export async function loopBacking(device: string): Promise<{ file: string; offset: number } | undefined> {
-  const r = await run('losetup', ['--json', '--list', '--output', 'NAME,BACK-FILE,OFFSET', device], { allowFailure: true });
-  if (r.exitCode !== 0 || !r.stdout.trim()) return undefined;
-  const row = (JSON.parse(r.stdout) as { loopdevices: { name: string; 'back-file': string; offset: number | string }[] }).loopdevices[0];
-  if (!row) return undefined;
-  return { file: String(row['back-file']).replace(/ \(deleted\)$/, ''), offset: Number(row.offset) };
+  const sys = `/sys/block/${device.replace(/^\/dev\//, '')}/loop`;
+  try {
+    const file = readFileSync(`${sys}/backing_file`, 'utf8').trim().replace(/ \(deleted\)$/, '');
+    const offset = Number(readFileSync(`${sys}/offset`, 'utf8').trim());
+    return { file, offset };
+  } catch {
+    return undefined;
+  }
 }
 
 async function unmount(target: string): Promise<void> {

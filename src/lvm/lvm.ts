@@ -32,18 +32,26 @@ export interface GuestLvm {
 export async function scanGuestLvm(pvDevices: string[]): Promise<GuestLvm> {
   if (pvDevices.length === 0) return { pvs: [], extents: [], unmappable: [] };
   const env = lvmEnv();
-  const pvs = parsePvs((await run('lvm', ['pvs', ...lvmArgs(pvDevices), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'pv_name,pv_uuid,vg_name,vg_uuid,pe_start,vg_extent_size'], { env })).stdout);
-  const segs = parseLvSegments((await run('lvm', ['lvs', ...lvmArgs(pvDevices), '--reportformat', 'json', '--segments', '-o', 'vg_name,vg_uuid,lv_name,lv_uuid,segtype,seg_pe_ranges,lv_attr'], { env })).stdout);
+  const [pvsOut, lvsOut] = await Promise.all([
+    run('lvm', ['pvs', ...lvmArgs(pvDevices), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'pv_name,pv_uuid,vg_name,vg_uuid,pe_start,vg_extent_size'], { env }),
+    run('lvm', ['lvs', ...lvmArgs(pvDevices), '--reportformat', 'json', '--segments', '-o', 'vg_name,vg_uuid,lv_name,lv_uuid,segtype,seg_pe_ranges,lv_attr'], { env }),
+  ]);
+  const pvs = parsePvs(pvsOut.stdout);
+  const segs = parseLvSegments(lvsOut.stdout);
   const { mapped, unmappable } = lvExtents(pvs.filter((p) => p.vgName), segs);
   return { pvs, extents: mapped, unmappable };
 }
 
-/** Host VGs (on devices that are not the guest's) named like a guest VG but with another UUID. */
-export async function hostVgClashes(guestPvUuids: string[], guestVgs: { name: string; uuid: string }[]): Promise<{ name: string; hostUuid: string }[]> {
-  if (guestVgs.length === 0) return [];
+/** Every PV LVM sees on this host (the guest's included; callers filter them out by PV UUID). */
+export async function hostPvs(): Promise<PvInfo[]> {
   const r = await run('lvm', ['pvs', '--config', CONFIG, '--reportformat', 'json', '-o', 'pv_name,pv_uuid,vg_name,vg_uuid'], { env: lvmEnv(), allowFailure: true });
   if (r.exitCode !== 0 && !r.stdout.trim()) return [];
-  const host = parsePvs(r.stdout).filter((p) => !guestPvUuids.includes(p.pvUuid));
+  return parsePvs(r.stdout);
+}
+
+/** Host VGs (on devices that are not the guest's) named like a guest VG but with another UUID. */
+export function hostVgClashes(allPvs: PvInfo[], guestPvUuids: string[], guestVgs: { name: string; uuid: string }[]): { name: string; hostUuid: string }[] {
+  const host = allPvs.filter((p) => !guestPvUuids.includes(p.pvUuid));
   const out: { name: string; hostUuid: string }[] = [];
   for (const g of guestVgs) {
     const clash = host.find((h) => h.vgName === g.name && h.vgUuid !== g.uuid);

@@ -26,8 +26,10 @@ export interface SampleOptions {
   /** `lvm`: MBR with /boot + an LVM PV (VolGroup00) — the seed's layout; `flat`: partitionless xvda1 root + xvda2 swap. */
   layout?: 'lvm' | 'flat';
   vgName?: string;
-  /** Size of the whole image (lvm layout) in MiB; the root LV takes what is left. */
+  /** Size of the whole image (lvm layout) in MiB. */
   sizeMiB?: number;
+  /** Size of the root LV in MiB; by default it takes what is left of the VG. */
+  rootMiB?: number;
   macs?: string[];
 }
 
@@ -111,7 +113,7 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
       input: `label: dos\nstart=${bootStart / 512}, size=${bootSize / 512}, type=83, bootable\nstart=${pvStart / 512}, size=${pvSize / 512}, type=8e\n`,
     });
     await mkext3(image, boot, bootStart, bootSize, '/boot');
-    const lvs = await withCleanup((stack) => makeVg(image, pvStart, pvSize, vg, [['LogVol00', undefined], ['LogVol01', 32]], stack));
+    const lvs = await withCleanup((stack) => makeVg(image, pvStart, pvSize, vg, [['LogVol00', opts.rootMiB], ['LogVol01', 32]], stack));
     const rootLv = lvs.find((l) => l.lvName === 'LogVol00')!;
     const swapLv = lvs.find((l) => l.lvName === 'LogVol01')!;
     await mkext3(image, root, pvStart + rootLv.offsetBytes, rootLv.sizeBytes);

@@ -19,9 +19,15 @@ export function haveDeviceMapper(): boolean {
   }
 }
 
+/** In the VM tier (XEN2KVM_STRATEGIES set), tests that do not depend on the strategy are left to the host tier. */
+export const hostTierOnly = process.env.XEN2KVM_STRATEGIES ? { skip: 'run in the host tier' } : {};
+
 /** Strategies this kernel can run: loop always, kpartx where device-mapper exists (the VM tier). */
 export function strategies(): ('loop' | 'kpartx')[] {
-  return haveDeviceMapper() ? ['loop', 'kpartx'] : ['loop'];
+  const all: ('loop' | 'kpartx')[] = haveDeviceMapper() ? ['loop', 'kpartx'] : ['loop'];
+  // The VM tier runs only what the host cannot: XEN2KVM_STRATEGIES=kpartx.
+  const only = process.env.XEN2KVM_STRATEGIES?.split(',');
+  return only ? all.filter((s) => only.includes(s)) : all;
 }
 
 export interface Workspace {

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { buildHostVg, buildRhel5Guest } from '../../src/sample/build.js';
 import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../src/sample/rhel5-tree.js';
-import { dmTables, isRoot, loopsUnder, mountsUnder, sha256, strategies, workspace, xen2kvm } from '../helpers/system.js';
+import { dmTables, hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, strategies, workspace, xen2kvm } from '../helpers/system.js';
 import { execFileSync } from 'node:child_process';
 
 if (!isRoot) {
@@ -56,7 +56,7 @@ if (!isRoot) {
     });
   }
 
-  t.test('the human summary says what a conversion needs', async (t) => {
+  t.test('the human summary says what a conversion needs', hostTierOnly, async (t) => {
     const r = xen2kvm(ws, ['inspect', a.config]);
     t.equal(r.code, 0, r.stderr);
     t.match(r.stdout, /OS: +Red Hat Enterprise Linux Server release 5\.3 \(Tikanga\)/);
@@ -65,7 +65,7 @@ if (!isRoot) {
     nothingLeft(t);
   });
 
-  t.test('a disk image given directly, and --root', async (t) => {
+  t.test('a disk image given directly, and --root', hostTierOnly, async (t) => {
     const r = xen2kvm(ws, ['inspect', a.images[0], '--json', '--root', 'VolGroup00/LogVol00']);
     t.equal(r.code, 0, r.stderr);
     t.notOk(JSON.parse(r.stdout).guest);
@@ -103,7 +103,7 @@ if (!isRoot) {
     nothingLeft(t);
   });
 
-  t.test('missing disk: names the path and suggests --disk', async (t) => {
+  t.test('missing disk: names the path and suggests --disk', hostTierOnly, async (t) => {
     const r = xen2kvm(ws, ['inspect', a.config, '--disk', 'xvda=/nonexistent/x.img']);
     t.equal(r.code, 2);
     t.match(r.stderr, /disk xvda: \/nonexistent\/x\.img does not exist\nIf the image has moved, pass --disk xvda=NEW_PATH/);

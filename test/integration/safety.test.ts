@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../src/sample/build.js';
-import { isRoot, loopsUnder, mountsUnder, startPaused, strategies, workspace, xen2kvm } from '../helpers/system.js';
+import { hostTierOnly, isRoot, loopsUnder, mountsUnder, startPaused, strategies, workspace, xen2kvm } from '../helpers/system.js';
 
 if (!isRoot) {
   t.fail('the integration tests need root (loop devices, mounts)');
@@ -17,7 +17,7 @@ if (!isRoot) {
   const a = await buildRhel5Guest(ws.dir, { name: 'rhel5' });
   const b = await buildRhel5Guest(ws.dir, { name: 'flat5', layout: 'flat', macs: ['00:16:3e:2b:00:01'] });
 
-  t.test('refused: the image is attached to a loop device elsewhere; --force goes on', async (t) => {
+  t.test('refused: the image is attached to a loop device elsewhere; --force goes on', hostTierOnly, async (t) => {
     const loop = execFileSync('losetup', ['--find', '--show', '--read-only', a.images[0]], { encoding: 'utf8' }).trim();
     t.teardown(() => execFileSync('losetup', ['-d', loop]));
     const r = xen2kvm(ws, ['inspect', a.config]);
@@ -31,7 +31,7 @@ if (!isRoot) {
     t.same(loopsUnder(ws.dir), [loop]);
   });
 
-  t.test('refused: the image is open by a process, which is named', async (t) => {
+  t.test('refused: the image is open by a process, which is named', hostTierOnly, async (t) => {
     const holder = spawn('sh', ['-c', `exec 3<'${a.images[0]}'; echo ready; exec sleep 60`], { stdio: ['ignore', 'pipe', 'ignore'] });
     t.teardown(() => holder.kill('SIGKILL'));
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
@@ -40,7 +40,7 @@ if (!isRoot) {
     t.match(r.stderr, new RegExp(`is open by process ${holder.pid} \\(sleep\\)`));
   });
 
-  t.test('refused: a block device that is mounted', async (t) => {
+  t.test('refused: a block device that is mounted', hostTierOnly, async (t) => {
     const loop = execFileSync('losetup', ['--find', '--show', b.images[0]], { encoding: 'utf8' }).trim();
     const mnt = join(ws.dir, 'elsewhere');
     mkdirSync(mnt, { recursive: true });
@@ -54,7 +54,7 @@ if (!isRoot) {
     t.match(r.stderr, new RegExp(`${loop} is mounted on ${mnt}`));
   });
 
-  t.test('refused: another live run holds the disk lock; a stale lock is taken over', async (t) => {
+  t.test('refused: another live run holds the disk lock; a stale lock is taken over', hostTierOnly, async (t) => {
     const key = createHash('sha256').update(realpathSync(a.images[0])).digest('hex').slice(0, 24);
     const lock = join(ws.runDir, 'locks', `${key}.lock`);
     mkdirSync(join(ws.runDir, 'locks'), { recursive: true });
@@ -93,7 +93,7 @@ if (!isRoot) {
     }
   }
 
-  t.test('SIGTERM while mounted: the run undoes everything itself', async (t) => {
+  t.test('SIGTERM while mounted: the run undoes everything itself', hostTierOnly, async (t) => {
     const child = await startPaused(ws, ['inspect', a.config], 'mounted');
     const code = new Promise((resolve) => child.on('exit', (c) => resolve(c)));
     child.kill('SIGTERM');
@@ -102,7 +102,7 @@ if (!isRoot) {
     t.same(mountsUnder(ws.runDir), []);
   });
 
-  t.test('cleanup leaves a live run alone', async (t) => {
+  t.test('cleanup leaves a live run alone', hostTierOnly, async (t) => {
     const child = await startPaused(ws, ['inspect', a.config], 'mounted');
     t.teardown(() => child.kill('SIGKILL'));
     const r = xen2kvm(ws, ['cleanup']);

@@ -1,0 +1,7 @@
+// `npm run bench`: every benchmark, figures printed (not timed tests).
+import { benchAttach } from './attach.js';
+
+const which = process.argv[2] ?? 'all';
+if (which === 'all' || which === 'attach') {
+  for (const line of await benchAttach()) process.stdout.write(`${line}\n`);
+}
