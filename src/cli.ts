@@ -4,6 +4,8 @@ import yargs, { type Argv } from 'yargs';
 import { describeError, UserError } from './errors.js';
 import { log, setLogLevel } from './log.js';
 import { cleanupCommand } from './commands/cleanup.js';
+import { convertCommand, listEditsCommand } from './commands/convert.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { domxmlCommand } from './commands/domxml.js';
 import { inspectCommand } from './commands/inspect.js';
 
@@ -34,6 +36,9 @@ function build(argv: string[]): Argv {
     .middleware((a: GlobalArgs) => setLogLevel(a.debug ? 'debug' : a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'normal'))
     .command(domxmlCommand)
     .command(inspectCommand)
+    .command(convertCommand)
+    .command(rollbackCommand)
+    .command(listEditsCommand)
     .command(cleanupCommand)
     .demandCommand(1, 'Name a command; see xen2kvm --help.')
     .strict()

@@ -44,6 +44,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Advice attached to the CommandError if the command fails. */
   advice?: string;
+  /** Pass only `env` (and LC_ALL), not this process's environment. */
+  cleanEnv?: boolean;
 }
 
 /** Runs a command that reads and writes binary data (decompressors). */
@@ -89,6 +91,7 @@ export async function run(name: CommandName, args: readonly string[], opts: RunO
     reject: false,
     input: opts.input,
     env: { LC_ALL: 'C', ...opts.env },
+    extendEnv: !opts.cleanEnv,
     timeout: opts.timeoutMs,
     stripFinalNewline: false,
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGuest } from '../guest/open.js';
 import { decompressWith, inspectGuest } from '../guest/inspect.js';
-import { externalDecompress } from '../commands/inspect.js';
+import { externalDecompress } from '../guest/decompress.js';
 import { setLogLevel } from '../log.js';
 import { buildRhel5Guest } from '../sample/build.js';
 import { withSession } from '../session.js';

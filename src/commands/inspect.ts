@@ -5,10 +5,9 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import { decompressWith, inspectGuest, chooseKernel, type GuestFacts } from '../guest/inspect.js';
 import { openGuest } from '../guest/open.js';
-import type { Compression } from '../guest/cpio.js';
 import type { OpenGuest } from '../guest/open.js';
 import { log } from '../log.js';
-import { runBinary } from '../run.js';
+import { externalDecompress } from '../guest/decompress.js';
 import { withSession } from '../session.js';
 import { diskLetters } from '../xen/disk.js';
 import type { XenDisk, XenGuest } from '../xen/types.js';
@@ -34,13 +33,6 @@ export function attachOptions<T>(y: import('yargs').Argv<T>) {
     .option('root', { type: 'string', describe: 'The root filesystem, when several look like one (VG/LV, xvda2 or a device)' })
     .option('force', { type: 'boolean', describe: 'Go on even though the disks look in use (dangerous)' });
 }
-
-/** Decompressors for initrds, run through the command gate. */
-export const externalDecompress = (data: Buffer, kind: Compression): Promise<Buffer> => {
-  const tool = { xz: 'xz', lzma: 'xz', zstd: 'zstd', bzip2: 'bzip2', lz4: 'lz4', gzip: 'xz' } as const;
-  const args = kind === 'lzma' ? ['--format=lzma', '-dc'] : ['-dc'];
-  return runBinary(tool[kind], args, data);
-};
 
 /** True when the file looks like a text config rather than a disk image or device. */
 function looksLikeConfig(path: string): boolean {

@@ -33,6 +33,8 @@ export interface GuestFacts {
   initSystem: 'sysvinit' | 'upstart' | 'systemd' | 'unknown';
   initrdTool: 'mkinitrd' | 'dracut' | 'update-initramfs' | 'none';
   selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
+  /** The guest's architecture, from its kernel configs (or /lib64). */
+  arch: 'x86_64' | 'i686';
   problems: GuestProblem[];
 }
 
@@ -73,8 +75,14 @@ export async function inspectGuest(fs: GuestFs, decompress: Decompress = decompr
   const selinuxMode = selinuxText ? /^SELINUX=(\w+)/m.exec(selinuxText)?.[1] : undefined;
   const selinux: GuestFacts['selinux'] = selinuxMode === 'enforcing' || selinuxMode === 'permissive' || selinuxMode === 'disabled' ? selinuxMode : 'absent';
 
+  let arch: GuestFacts['arch'] = (await fs.kind('/lib64')) === 'dir' ? 'x86_64' : 'i686';
+  for (const k of kernels) {
+    const config = await fs.readText(`/boot/config-${k.version}`);
+    if (config && /^CONFIG_X86_64=y/m.test(config)) arch = 'x86_64';
+    else if (config && /^CONFIG_X86_32=y|^# CONFIG_64BIT is not set/m.test(config)) arch = 'i686';
+  }
   diagnose(kernels, bootloader, initrdTool, problems);
-  return { os, kernels, bootloader, initSystem, initrdTool, selinux, problems };
+  return { os, kernels, bootloader, initSystem, initrdTool, selinux, arch, problems };
 }
 
 async function findBootloader(fs: GuestFs): Promise<{ bootloader: BootloaderFacts; menu?: GrubMenu }> {

@@ -24,6 +24,8 @@ export interface DomainOptions {
   directBoot?: { kernel: string; initrd?: string; cmdline: string };
   /** Back guest memory with hugepages. */
   hugepages?: boolean;
+  /** MACs found in the guest, for NICs whose vif has no mac= (by NIC index). */
+  guestMacs?: (string | undefined)[];
 }
 
 export interface RenderedDomain {
@@ -217,7 +219,7 @@ function renderNic(devices: XMLBuilder, guest: XenGuest, nic: XenNic, index: num
   const network = opts.networks?.[xenBridge];
   const hostBridge = opts.bridges?.[xenBridge];
   const iface = devices.ele('interface', { type: network ? 'network' : 'bridge' });
-  let mac = nic.mac;
+  let mac = nic.mac ?? opts.guestMacs?.[index];
   if (!mac) {
     mac = derivedMac(guest.name, index);
     warnings.push(`vif ${index} has no mac= in the Xen config, so Xen gave it a new one at each boot; it gets the stable ${mac} (check the guest's ifcfg HWADDR)`);

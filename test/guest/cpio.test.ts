@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { listInitrd, moduleNames, readNewc, sniffCompression } from '../../src/guest/cpio.js';
 import { decompressWith } from '../../src/guest/inspect.js';
-import { externalDecompress } from '../../src/commands/inspect.js';
+import { externalDecompress } from '../../src/guest/decompress.js';
 import { writeNewc } from '../../src/sample/cpio-write.js';
 
 const archive = writeNewc([

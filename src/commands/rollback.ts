@@ -1,0 +1,36 @@
+// `xen2kvm rollback CONFIG|DISK…`: restores a converted guest's files from the
+// backups its conversion left inside it.
+import type { CommandModule } from 'yargs';
+import { rollbackGuest } from '../edits/rollback.js';
+import { openGuest } from '../guest/open.js';
+import { log } from '../log.js';
+import { withSession } from '../session.js';
+import { attachOptions, guestFromTargets, type AttachArgs } from './inspect.js';
+
+interface RollbackArgs extends AttachArgs {
+  targets: string[];
+  'run-id'?: string;
+}
+
+export const rollbackCommand: CommandModule<object, RollbackArgs> = {
+  command: 'rollback <targets..>',
+  describe: 'Undo a conversion: restore the guest\'s files (and old initrd) from its backups',
+  builder: (y) =>
+    attachOptions(y)
+      .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'The guest\'s Xen config, or its disk images / devices' })
+      .option('run-id', { type: 'string', describe: 'Roll back this run (default: the latest)' })
+      .example('$0 rollback /etc/xen/test1', 'Undo the latest conversion of test1') as never,
+  handler: async (a) => {
+    const guest = await guestFromTargets(a.targets, a.disk);
+    const result = await withSession(`rollback ${a.targets.join(' ')}`, async (acq) => {
+      const { mounted } = await openGuest(guest.disks, { strategy: a.attach ?? 'auto', readOnly: false, force: !!a.force, name: guest.name || undefined, ...(a.root ? { root: a.root } : {}) }, acq);
+      return rollbackGuest(mounted.fs, a['run-id']);
+    });
+    if (!result) {
+      process.stdout.write(a['run-id'] ? `No conversion run ${a['run-id']} is recorded in the guest; nothing to roll back.\n` : 'No conversion is recorded in the guest; nothing to roll back.\n');
+      return;
+    }
+    for (const d of result.done) log.verbose(d);
+    process.stdout.write(`Rolled back run ${result.runId}: ${result.done.length} change(s) undone.\n`);
+  },
+};

@@ -1,0 +1,163 @@
+// One guest, the way the seed post does it by hand — parse the Xen config, attach
+// the disks, mount the guest, edit it, unmount, and write the KVM side — offline,
+// with a diff of every change and a backup of every file.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from './errors.js';
+import { editsFor } from './edits/index.js';
+import { newRunId } from './edits/manifest.js';
+import { applyEdits, type EditOutcome } from './edits/runner.js';
+import type { EditContext } from './edits/types.js';
+import { atomicWrite } from './edits/files.js';
+import { runInGuestChroot } from './guest/chroot.js';
+import { externalDecompress } from './guest/decompress.js';
+import { kernelVersionOf, parseGrubLegacy } from './guest/grub-legacy.js';
+import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from './guest/inspect.js';
+import { ifcfgMacs, reconcileMacs } from './guest/nics.js';
+import { openGuest, type OpenOptions } from './guest/open.js';
+import { renderDomainXml, type DomainOptions } from './host/domain-xml.js';
+import { log } from './log.js';
+import { withSession } from './session.js';
+import { planDevices } from './xen/devmap.js';
+import type { XenGuest } from './xen/types.js';
+
+export interface ConvertOptions {
+  dryRun: boolean;
+  showDiff: boolean;
+  outputDir: string;
+  attach: OpenOptions['strategy'];
+  root?: string;
+  force: boolean;
+  domain: DomainOptions;
+  serialSpeed: number;
+  clockFix: boolean;
+  initrd: boolean;
+  /** Only these edits (ids), e.g. to re-apply some in recovery. */
+  only?: string[];
+}
+
+export interface ConvertResult {
+  guest: string;
+  runId?: string;
+  dryRun: boolean;
+  kernel: string;
+  edits: EditOutcome[];
+  warnings: string[];
+  /** Where the domain XML went (absent in dry-run). */
+  domainXml?: string;
+  xml: string;
+  changed: boolean;
+}
+
+export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promise<ConvertResult> {
+  // 1. The Xen config, already parsed: fail on what KVM cannot express before touching a disk.
+  renderDomainXml(guest, opts.domain);
+  const warnings = new Set<string>();
+  const runId = newRunId();
+
+  // 2-5. Attach, mount, inspect and plan read-only first: a guest that needs nothing
+  // (already converted) is never mounted read-write, so not a byte of it changes.
+  const plan = await guestPass(guest, opts, { apply: false, runId, printDiffs: opts.dryRun || opts.showDiff }, warnings);
+  const needsChanges = plan.outcomes.some((o) => o.changed);
+  const done = opts.dryRun || !needsChanges ? plan : await guestPass(guest, opts, { apply: true, runId, printDiffs: false }, warnings);
+
+  // 6. The host side: the KVM domain.
+  const partitionless = planDevices(guest, { machine: opts.domain.machine ?? 'pc', hvmVirtio: !!opts.domain.hvmVirtio }).partitionless;
+  const rendered = renderDomainXml(guest, {
+    ...opts.domain,
+    guestMacs: done.guestMacs,
+    ...(partitionless && done.cmdline ? { directBoot: directBootPaths(guest, done.cmdline) } : {}),
+  });
+  for (const w of rendered.warnings) warnings.add(w);
+  let domainXml: string | undefined;
+  if (!opts.dryRun) {
+    mkdirSync(opts.outputDir, { recursive: true });
+    domainXml = join(opts.outputDir, `${guest.name}.xml`);
+    atomicWrite(domainXml, rendered.xml, 0o644);
+  }
+  return {
+    guest: guest.name,
+    ...(done.manifest ? { runId } : {}),
+    dryRun: opts.dryRun,
+    kernel: done.kernel,
+    edits: done.outcomes,
+    warnings: [...warnings],
+    ...(domainXml ? { domainXml } : {}),
+    xml: rendered.xml,
+    changed: needsChanges,
+  };
+}
+
+interface PassOptions {
+  apply: boolean;
+  runId: string;
+  printDiffs: boolean;
+}
+
+/** One attach → mount → inspect → edit → unmount pass: read-only planning, or read-write applying. */
+async function guestPass(guest: XenGuest, opts: ConvertOptions, pass: PassOptions, warnings: Set<string>) {
+  return withSession(`convert ${guest.file}`, async (acq) => {
+    const { mounted } = await openGuest(guest.disks, { strategy: opts.attach, readOnly: !pass.apply, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
+    log.info('inspecting the guest…');
+    const facts = await inspectGuest(mounted.fs, decompressWith(externalDecompress));
+    const ctx = editContext(guest, facts, opts, (w) => warnings.add(w));
+    const edits = selectEdits(facts, opts);
+    log.info(`${pass.apply ? 'applying' : 'planning'} ${edits.length} edits…`);
+    const { outcomes, manifest } = await applyEdits(mounted.fs, edits, ctx, {
+      dryRun: !pass.apply,
+      runId: pass.runId,
+      runInGuest: async (argv) => {
+        await runInGuestChroot(mounted.root, mounted.fs, argv, acq);
+      },
+      ...(pass.printDiffs ? { onDiff: (d: string) => process.stdout.write(d) } : {}),
+    });
+    const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(mounted.fs));
+    for (const w of macs.warnings) warnings.add(w);
+    const grubText = facts.bootloader.config ? await mounted.fs.readText(facts.bootloader.config) : undefined;
+    const cmdline = directBootCmdline(grubText, ctx);
+    // Unmount and detach: a stage of its own, before anything is written on the host.
+    log.info('unmounting and detaching…');
+    await acq.stack.unwind();
+    return { outcomes, manifest, kernel: ctx.kernel.version, guestMacs: macs.macs, cmdline };
+  });
+}
+
+function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void): EditContext {
+  if (facts.os.family !== 'rhel') {
+    throw new UserError(`this guest runs ${facts.os.description || 'an unknown system'}; xen2kvm converts RHEL-family guests (RHEL, CentOS, Scientific Linux) so far`, 'Inspect it with xen2kvm inspect to see what it needs.');
+  }
+  const kernel = chooseKernel(facts.kernels, facts.bootloader.kind);
+  if (!kernel) {
+    const only = facts.problems.find((p) => p.code === 'only-xen-kernels' || p.code === 'no-virtio-kernel' || p.code === 'no-kernels' || p.code === 'kernel-not-in-bootloader');
+    throw new UserError(only ? only.message : 'no kernel that can boot under KVM was found', only?.fix ?? 'Install a non-Xen kernel with virtio drivers in the guest first.');
+  }
+  if (facts.bootloader.kind === 'grub2') throw new UserError('the guest boots with GRUB 2, which xen2kvm does not edit yet', 'xen2kvm inspect shows what the guest needs; convert it by hand or with virt-v2v.');
+  const deviceMap = planDevices(guest, { machine: opts.domain.machine ?? 'pc', hvmVirtio: !!opts.domain.hvmVirtio });
+  return {
+    guest, facts, kernel, deviceMap, macs: guest.nics.map((n) => n.mac ?? ''),
+    serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, arch: facts.arch, warn,
+  };
+}
+
+function selectEdits(facts: GuestFacts, opts: ConvertOptions) {
+  let edits = editsFor(facts.os.family)!;
+  if (!opts.initrd) edits = edits.filter((e) => e.id !== 'initrd');
+  if (opts.only) {
+    const unknown = opts.only.filter((id) => !edits.some((e) => e.id === id));
+    if (unknown.length) throw new UserError(`--only: no edit named ${unknown.join(', ')}`, `The edits are: ${edits.map((e) => e.id).join(', ')} (xen2kvm list-edits).`);
+    edits = edits.filter((e) => opts.only!.includes(e.id));
+  }
+  return edits;
+}
+
+/** The chosen entry's kernel arguments, for guests booted directly by libvirt. */
+function directBootCmdline(grubText: string | undefined, ctx: EditContext): string | undefined {
+  if (!grubText) return undefined;
+  const entry = parseGrubLegacy(grubText).entries.find((e) => e.kernel && kernelVersionOf(e.kernel.path) === ctx.kernel.version);
+  return entry?.kernel?.args.join(' ');
+}
+
+function directBootPaths(guest: XenGuest, cmdline: string) {
+  const dir = `/var/lib/libvirt/boot/${guest.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  return { kernel: `${dir}/vmlinuz`, initrd: `${dir}/initrd.img`, cmdline };
+}

@@ -1,0 +1,188 @@
+// Applies the edits in order. For each changed file: a unified diff, a backup in
+// the guest, an atomic write keeping mode and owner, and a manifest entry. With
+// dry-run nothing is written and the diffs say what would change. Any failure
+// rolls back what this run changed before the error goes on.
+import { copyFileSync, chmodSync, chownSync, renameSync } from 'node:fs';
+import { posix } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { GuestFs } from '../guest/guestfs.js';
+import { log } from '../log.js';
+import { atomicWrite, hostPathNoFollow, mkdirsInGuest, readState, sha256 } from './files.js';
+import { BACKUP_ROOT, type Manifest, type ManifestEntry } from './manifest.js';
+import { restoreEntries } from './rollback.js';
+import type { Edit, EditContext } from './types.js';
+
+export interface EditOutcome {
+  id: string;
+  describe: string;
+  changed: boolean;
+  /** Guest paths changed (or that would change). */
+  files: string[];
+  diff: string;
+  note?: string;
+}
+
+export interface RunnerOptions {
+  dryRun: boolean;
+  runId: string;
+  /** Runs argv inside the guest root (chroot with /proc, /sys, /dev bound). */
+  runInGuest: (argv: string[]) => Promise<void>;
+  /** Called with each diff as it is made (for --show-diff). */
+  onDiff?: (diff: string) => void;
+}
+
+function diffOf(path: string, before: string, after: string): string {
+  return createTwoFilesPatch(`a${path}`, `b${path}`, before, after, undefined, undefined, { context: 3 });
+}
+
+export async function applyEdits(fs: GuestFs, edits: Edit[], ctx: EditContext, opts: RunnerOptions): Promise<{ outcomes: EditOutcome[]; manifest?: Manifest }> {
+  const outcomes: EditOutcome[] = [];
+  const backupDir = `${BACKUP_ROOT}/${opts.runId}`;
+  let manifest: Manifest | undefined;
+
+  /** Sets up the backup area on the first change. */
+  const ensureManifest = async (): Promise<Manifest> => {
+    if (!manifest) {
+      const made = await mkdirsInGuest(fs, `${backupDir}/files`);
+      manifest = { runId: opts.runId, created: new Date().toISOString(), guest: ctx.guest.name, kernel: ctx.kernel.version, createdDirs: made, entries: [], complete: false };
+    }
+    return manifest;
+  };
+  const record = async (entry: ManifestEntry) => {
+    const m = await ensureManifest();
+    m.entries.push(entry);
+    await saveManifest(fs, backupDir, m);
+  };
+  /** The entry of a file this run already backed up (several edits may change one file). */
+  const modifiedEntry = (path: string) => manifest?.entries.find((e) => e.action === 'modified' && e.path === path) as Extract<ManifestEntry, { action: 'modified' }> | undefined;
+  const backup = async (path: string): Promise<{ rel: string; state: ReturnType<typeof readState> }> => {
+    const host = await fs.resolve(path);
+    const state = readState(host);
+    const rel = `files${path}`;
+    await ensureManifest();
+    await mkdirsInGuest(fs, posix.dirname(`${backupDir}/${rel}`));
+    const dest = await fs.resolve(`${backupDir}/${rel}`);
+    copyFileSync(host, dest);
+    chownSync(dest, state.uid, state.gid);
+    chmodSync(dest, state.mode);
+    return { rel, state };
+  };
+
+  try {
+    for (const edit of edits) {
+      const outcome: EditOutcome = { id: edit.id, describe: edit.describe, changed: false, files: [], diff: '' };
+      outcomes.push(outcome);
+      if (edit.kind === 'file') {
+        const paths = await edit.paths(fs, ctx);
+        let seen = false;
+        for (const path of paths) {
+          const real = await fs.realGuestPath(path);
+          if ((await fs.kind(real)) !== 'file') continue;
+          seen = true;
+          const before = (await fs.readText(real))!;
+          const after = edit.apply(before, ctx, real);
+          if (after === before) continue;
+          const d = diffOf(real, before, after);
+          outcome.changed = true;
+          outcome.files.push(real);
+          outcome.diff += d;
+          opts.onDiff?.(d);
+          if (opts.dryRun) continue;
+          let entry = modifiedEntry(real);
+          if (!entry) {
+            const { rel, state } = await backup(real);
+            entry = { action: 'modified', edit: edit.id, path: real, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) };
+            await record(entry);
+          }
+          atomicWrite(await fs.resolve(real), after, entry.mode, entry.uid, entry.gid);
+          entry.sha256After = sha256(after);
+          await saveManifest(fs, backupDir, manifest!);
+        }
+        if (!seen && edit.create) {
+          const c = edit.create(ctx);
+          if (c && (await fs.kind(c.path)) === undefined) {
+            const d = diffOf(c.path, '', c.text);
+            outcome.changed = true;
+            outcome.files.push(c.path);
+            outcome.diff += d;
+            opts.onDiff?.(d);
+            if (!opts.dryRun) {
+              await record({ action: 'created', edit: edit.id, path: c.path, sha256After: sha256(c.text) });
+              atomicWrite(await hostPathNoFollow(fs, c.path), c.text, c.mode);
+            }
+          }
+        }
+      } else if (edit.kind === 'tree') {
+        for (const op of await edit.plan(fs, ctx)) {
+          outcome.changed = true;
+          if (op.op === 'rename') {
+            outcome.files.push(op.to);
+            const d = `rename ${op.from} → ${op.to}\n`;
+            outcome.diff += d;
+            opts.onDiff?.(d);
+            if (opts.dryRun) continue;
+            await record({ action: 'renamed', edit: edit.id, from: op.from, to: op.to });
+            renameSync(await hostPathNoFollow(fs, op.from), await hostPathNoFollow(fs, op.to));
+          } else {
+            outcome.files.push(op.path);
+            const d = diffOf(op.path, '', op.text);
+            outcome.diff += d;
+            opts.onDiff?.(d);
+            if (opts.dryRun) continue;
+            await record({ action: 'created', edit: edit.id, path: op.path, sha256After: sha256(op.text) });
+            atomicWrite(await hostPathNoFollow(fs, op.path), op.text, op.mode);
+          }
+        }
+      } else {
+        const why = await edit.needed(fs, ctx);
+        if (!why) continue;
+        outcome.changed = true;
+        outcome.note = why;
+        const argv = edit.argv(ctx);
+        outcome.files.push(...edit.touches(ctx));
+        const d = `run in the guest: ${argv.join(' ')}\n`;
+        outcome.diff += d;
+        opts.onDiff?.(d);
+        if (opts.dryRun) continue;
+        for (const path of edit.touches(ctx)) {
+          if (modifiedEntry(path)) continue;
+          if ((await fs.kind(path)) === 'file') {
+            const { rel, state } = await backup(path);
+            await record({ action: 'modified', edit: edit.id, path, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) });
+          } else {
+            await record({ action: 'created', edit: edit.id, path, sha256After: '' });
+          }
+        }
+        log.info(`running ${argv.join(' ')} in the guest…`);
+        await opts.runInGuest(argv);
+        await edit.verify(fs, ctx);
+        for (const e of manifest!.entries) {
+          if (e.action !== 'renamed' && edit.touches(ctx).includes(e.path)) {
+            const data = await fs.read(e.path, 1024 * 1024 * 1024);
+            if (data) e.sha256After = sha256(data);
+          }
+        }
+        await saveManifest(fs, backupDir, manifest!);
+      }
+    }
+  } catch (err) {
+    if (manifest && manifest.entries.length > 0) {
+      log.warn(`a step failed; putting back the ${manifest.entries.length} change(s) this run made`);
+      try {
+        await restoreEntries(fs, backupDir, manifest, true);
+      } catch (e) {
+        log.error(`xen2kvm: could not roll back every change: ${(e as Error).message}\nThe backups are in the guest under ${backupDir}; run "xen2kvm rollback" to retry.`);
+      }
+    }
+    throw err;
+  }
+  if (manifest) {
+    manifest.complete = true;
+    await saveManifest(fs, backupDir, manifest);
+  }
+  return { outcomes, ...(manifest ? { manifest } : {}) };
+}
+
+export async function saveManifest(fs: GuestFs, backupDir: string, manifest: Manifest): Promise<void> {
+  atomicWrite(await hostPathNoFollow(fs, `${backupDir}/manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
+}

@@ -1,0 +1,30 @@
+// The guest's own idea of its NICs: HWADDR in ifcfg-ethN. It should match the
+// MACs the domain keeps; where the Xen config had no mac=, the guest's HWADDR
+// is the MAC to keep (better than a derived one).
+import type { GuestFs } from './guestfs.js';
+
+/** ethN → HWADDR (lower-case), from /etc/sysconfig/network-scripts/ifcfg-ethN. */
+export async function ifcfgMacs(fs: GuestFs): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  const dir = '/etc/sysconfig/network-scripts';
+  for (const f of await fs.list(dir)) {
+    const m = /^ifcfg-eth(\d+)$/.exec(f);
+    if (!m) continue;
+    const text = await fs.readText(`${dir}/${f}`);
+    const hw = text && /^\s*HWADDR=["']?([0-9A-Fa-f:]{17})["']?\s*$/m.exec(text);
+    if (hw) out.set(Number(m[1]), hw[1].toLowerCase());
+  }
+  return out;
+}
+
+/** MACs for the domain (config first, else the guest's HWADDR) and warnings for mismatches. Pure. */
+export function reconcileMacs(configMacs: (string | undefined)[], guestMacs: Map<number, string>): { macs: (string | undefined)[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const macs = configMacs.map((mac, i) => {
+    const hw = guestMacs.get(i);
+    if (!mac && hw) return hw;
+    if (mac && hw && mac !== hw) warnings.push(`eth${i}: the Xen config gives MAC ${mac} but the guest's ifcfg-eth${i} says HWADDR=${hw}; the guest will not bring eth${i} up until they agree`);
+    return mac;
+  });
+  return { macs, warnings };
+}
