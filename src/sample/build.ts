@@ -31,6 +31,8 @@ export interface SampleOptions {
   /** Size of the root LV in MiB; by default it takes what is left of the VG. */
   rootMiB?: number;
   macs?: string[];
+  /** Leave out the non-Xen kernel (a guest that only Xen can boot). */
+  onlyXenKernel?: boolean;
 }
 
 async function mkext3(image: string, stage: string, offset: number, sizeBytes: number, label?: string): Promise<void> {
@@ -96,7 +98,7 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
       return { name, config, images: [rootImg, swapImg], macs };
     }
 
-    writeRhel5Tree({ root, boot, rootSpec: `/dev/${vg}/LogVol00`, swapSpec: `/dev/${vg}/LogVol01`, bootSpec: 'LABEL=/boot', macs, hostname: `${name}.example.com` });
+    writeRhel5Tree({ root, boot, rootSpec: `/dev/${vg}/LogVol00`, swapSpec: `/dev/${vg}/LogVol01`, bootSpec: 'LABEL=/boot', macs, hostname: `${name}.example.com`, ...(opts.onlyXenKernel ? { onlyXenKernel: true } : {}) });
     const image = join(dir, `${name}.img`);
     const total = (opts.sizeMiB ?? 257) * MiB;
     const bootStart = 1 * MiB;

@@ -1,0 +1,34 @@
+// A sample RHEL 5 guest tree and an edit context for it (no disks, no root).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { guestFs } from '../../src/guest/guestfs.js';
+import { inspectGuest, chooseKernel } from '../../src/guest/inspect.js';
+import type { EditContext } from '../../src/edits/types.js';
+import { writeRhel5Tree } from '../../src/sample/rhel5-tree.js';
+import { planDevices } from '../../src/xen/devmap.js';
+import { parseXenConfig } from '../../src/xen/parse.js';
+
+export const SEED_CFG = `name = "test1"\nmemory = 512\nbootloader = "/usr/bin/pygrub"\ndisk = [ "tap:aio:/var/lib/xen/images/test1.img,xvda,w" ]\nvif = [ "mac=00:16:3e:1a:d0:96,bridge=xenbr0", "mac=00:16:3e:1a:d0:97,bridge=xenbr1" ]\n`;
+
+export function sampleTree(): string {
+  const root = mkdtempSync(join(tmpdir(), 'xen2kvm-edit-'));
+  writeRhel5Tree({ root, boot: join(root, 'boot'), rootSpec: '/dev/VolGroup00/LogVol00', swapSpec: '/dev/VolGroup00/LogVol01', bootSpec: 'LABEL=/boot', macs: ['00:16:3e:1a:d0:96', '00:16:3e:1a:d0:97'], hostname: 'test1' });
+  return root;
+}
+
+export async function contextFor(root: string, cfg = SEED_CFG, over: Partial<EditContext> = {}): Promise<EditContext & { warnings: string[] }> {
+  const guest = parseXenConfig(cfg, 'test1.cfg');
+  const facts = await inspectGuest(guestFs(root));
+  const warnings: string[] = [];
+  return {
+    guest, facts, kernel: chooseKernel(facts.kernels, facts.bootloader.kind)!,
+    deviceMap: planDevices(guest, { machine: 'pc', hvmVirtio: false }),
+    macs: guest.nics.map((n) => n.mac ?? ''), serialSpeed: 115200, clockFix: true, arch: 'x86_64',
+    warn: (w) => warnings.push(w), warnings, ...over,
+  };
+}
+
+export function read(root: string, path: string): string {
+  return readFileSync(join(root, path), 'utf8');
+}
