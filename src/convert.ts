@@ -15,6 +15,7 @@ import { kernelVersionOf, parseGrubLegacy } from './guest/grub-legacy.js';
 import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from './guest/inspect.js';
 import { ifcfgMacs, reconcileMacs } from './guest/nics.js';
 import { openGuest, type OpenOptions } from './guest/open.js';
+import { remountReadWrite, type MountedGuest } from './image/mount.js';
 import { renderDomainXml, type DomainOptions } from './host/domain-xml.js';
 import { log } from './log.js';
 import { withSession } from './session.js';
@@ -47,6 +48,8 @@ export interface ConvertResult {
   domainXml?: string;
   xml: string;
   changed: boolean;
+  /** Milliseconds per stage: plan (read-only pass), apply (read-write pass), of which guestCommand, and host. */
+  timings: Record<string, number>;
 }
 
 export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promise<ConvertResult> {
@@ -57,9 +60,16 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
 
   // 2-5. Attach, mount, inspect and plan read-only first: a guest that needs nothing
   // (already converted) is never mounted read-write, so not a byte of it changes.
-  const plan = await guestPass(guest, opts, { apply: false, runId, printDiffs: opts.dryRun || opts.showDiff }, warnings);
+  const timings: Record<string, number> = {};
+  let clock = Date.now();
+  const lap = (stage: string) => {
+    const now = Date.now();
+    timings[stage] = now - clock;
+    clock = now;
+  };
+  const { plan, done } = await guestSide(guest, opts, runId, warnings, lap);
   const needsChanges = plan.outcomes.some((o) => o.changed);
-  const done = opts.dryRun || !needsChanges ? plan : await guestPass(guest, opts, { apply: true, runId, printDiffs: false }, warnings);
+  if (done !== plan) timings.guestCommand = done.outcomes.reduce((n, o) => n + (o.commandMs ?? 0), 0);
 
   // 6. The host side: the KVM domain.
   const partitionless = planDevices(guest, { machine: opts.domain.machine ?? 'pc', hvmVirtio: !!opts.domain.hvmVirtio }).partitionless;
@@ -75,6 +85,7 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     domainXml = join(opts.outputDir, `${guest.name}.xml`);
     atomicWrite(domainXml, rendered.xml, 0o644);
   }
+  lap('host');
   return {
     guest: guest.name,
     ...(done.manifest ? { runId } : {}),
@@ -85,40 +96,50 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     ...(domainXml ? { domainXml } : {}),
     xml: rendered.xml,
     changed: needsChanges,
+    timings,
   };
 }
 
-interface PassOptions {
-  apply: boolean;
-  runId: string;
-  printDiffs: boolean;
-}
-
-/** One attach → mount → inspect → edit → unmount pass: read-only planning, or read-write applying. */
-async function guestPass(guest: XenGuest, opts: ConvertOptions, pass: PassOptions, warnings: Set<string>) {
+/**
+ * Attach → mount read-only → inspect → plan; then, only when something must
+ * change (and not in dry-run), remount read-write and apply. A guest that needs
+ * nothing (already converted) is never mounted read-write: not a byte changes.
+ */
+async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, warnings: Set<string>, lap: (stage: string) => void) {
   return withSession(`convert ${guest.file}`, async (acq) => {
-    const { mounted } = await openGuest(guest.disks, { strategy: opts.attach, readOnly: !pass.apply, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
-    log.info('inspecting the guest…');
-    const facts = await inspectGuest(mounted.fs, decompressWith(externalDecompress));
-    const ctx = editContext(guest, facts, opts, (w) => warnings.add(w));
-    const edits = selectEdits(facts, opts);
-    log.info(`${pass.apply ? 'applying' : 'planning'} ${edits.length} edits…`);
-    const { outcomes, manifest } = await applyEdits(mounted.fs, edits, ctx, {
-      dryRun: !pass.apply,
-      runId: pass.runId,
-      runInGuest: async (argv) => {
-        await runInGuestChroot(mounted.root, mounted.fs, argv, acq);
-      },
-      ...(pass.printDiffs ? { onDiff: (d: string) => process.stdout.write(d) } : {}),
-    });
-    const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(mounted.fs));
-    for (const w of macs.warnings) warnings.add(w);
-    const grubText = facts.bootloader.config ? await mounted.fs.readText(facts.bootloader.config) : undefined;
-    const cmdline = directBootCmdline(grubText, ctx);
+    const { attached, mounted } = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
+    const pass = async (fs: MountedGuest, apply: boolean) => {
+      log.info('inspecting the guest…');
+      const facts = await inspectGuest(fs.fs, decompressWith(externalDecompress));
+      const ctx = editContext(guest, facts, opts, (w) => warnings.add(w));
+      const edits = selectEdits(facts, opts);
+      log.info(`${apply ? 'applying' : 'planning'} ${edits.length} edits…`);
+      const { outcomes, manifest } = await applyEdits(fs.fs, edits, ctx, {
+        dryRun: !apply,
+        runId,
+        runInGuest: async (argv) => {
+          await runInGuestChroot(fs.root, fs.fs, argv, acq);
+        },
+        ...(!apply && (opts.dryRun || opts.showDiff) ? { onDiff: (d: string) => process.stdout.write(d) } : {}),
+      });
+      const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(fs.fs));
+      for (const w of macs.warnings) warnings.add(w);
+      const grubText = facts.bootloader.config ? await fs.fs.readText(facts.bootloader.config) : undefined;
+      return { outcomes, manifest, kernel: ctx.kernel.version, guestMacs: macs.macs, cmdline: directBootCmdline(grubText, ctx) };
+    };
+    const plan = await pass(mounted, false);
+    lap('plan');
+    let done = plan;
+    if (!opts.dryRun && plan.outcomes.some((o) => o.changed)) {
+      log.info('remounting read-write…');
+      done = await pass(await remountReadWrite(attached, mounted, acq), true);
+      lap('apply');
+    }
     // Unmount and detach: a stage of its own, before anything is written on the host.
     log.info('unmounting and detaching…');
     await acq.stack.unwind();
-    return { outcomes, manifest, kernel: ctx.kernel.version, guestMacs: macs.macs, cmdline };
+    lap('unmount');
+    return { plan, done };
   });
 }
 

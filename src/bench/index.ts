@@ -1,7 +1,11 @@
 // `npm run bench`: every benchmark, figures printed (not timed tests).
 import { benchAttach } from './attach.js';
+import { benchConvert } from './convert.js';
 
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'attach') {
   for (const line of await benchAttach()) process.stdout.write(`${line}\n`);
+}
+if (which === 'all' || which === 'convert') {
+  for (const line of await benchConvert()) process.stdout.write(`${line}\n`);
 }

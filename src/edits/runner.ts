@@ -20,6 +20,8 @@ export interface EditOutcome {
   files: string[];
   diff: string;
   note?: string;
+  /** Milliseconds spent running the guest's own command (command edits). */
+  commandMs?: number;
 }
 
 export interface RunnerOptions {
@@ -95,8 +97,8 @@ export async function applyEdits(fs: GuestFs, edits: Edit[], ctx: EditContext, o
             await record(entry);
           }
           atomicWrite(await fs.resolve(real), after, entry.mode, entry.uid, entry.gid);
+          // Saved with the next entry, or at the end (rollback does not need it).
           entry.sha256After = sha256(after);
-          await saveManifest(fs, backupDir, manifest!);
         }
         if (!seen && edit.create) {
           const c = edit.create(ctx);
@@ -154,7 +156,9 @@ export async function applyEdits(fs: GuestFs, edits: Edit[], ctx: EditContext, o
           }
         }
         log.info(`running ${argv.join(' ')} in the guest…`);
+        const started = Date.now();
         await opts.runInGuest(argv);
+        outcome.commandMs = Date.now() - started;
         await edit.verify(fs, ctx);
         for (const e of manifest!.entries) {
           if (e.action !== 'renamed' && edit.touches(ctx).includes(e.path)) {

@@ -9,6 +9,8 @@ import type { XenDisk } from '../xen/types.js';
 
 export interface OpenOptions extends AttachOptions {
   root?: string;
+  /** Mount read-only although the disks are attached read-write (plan first, write later). */
+  mountReadOnly?: boolean;
 }
 
 export interface OpenGuest {
@@ -21,7 +23,7 @@ export async function openGuest(disks: XenDisk[], opts: OpenOptions, acq: Acquir
   const attached = await attachGuest(disks, opts, acq);
   log.verbose(`attached with ${attached.strategy}: ${attached.devices.map((d) => `${d.device}${d.fstype ? ` (${d.fstype})` : ''}`).join(', ')}`);
   await pausePoint('attached');
-  const mounted = await mountGuest(attached, acq, opts.root);
+  const mounted = await mountGuest(attached, acq, opts.root, opts.readOnly || !!opts.mountReadOnly);
   log.info(`mounted ${mounted.mounts.map((m) => m.mountpoint).join(', ')}`);
   await pausePoint('mounted');
   return { attached, mounted };

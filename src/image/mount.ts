@@ -25,6 +25,10 @@ export interface MountedFs {
 export interface MountedGuest {
   /** Host directory where the guest's / is mounted. */
   root: string;
+  rootDevice: BlockDevice;
+  readOnly: boolean;
+  /** The cleanup stack's size before this mount tree: unwinding to it unmounts everything. */
+  stackMark: number;
   fs: GuestFs;
   mounts: MountedFs[];
   /** fstab entries not mounted, and why. */
@@ -100,12 +104,14 @@ function describeDevices(ds: BlockDevice[]): string {
 }
 
 /** Mounts the root and everything the guest's fstab lists under it. */
-export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?: string): Promise<MountedGuest> {
+export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?: string, readOnly = guest.readOnly): Promise<MountedGuest> {
+  if (!readOnly && guest.readOnly) throw new Error('a guest attached read-only cannot be mounted read-write');
   const rootDev = await findRoot(guest, acq, rootHint);
+  const stackMark = acq.stack.size;
   const root = scratchDir(acq, 'root-');
-  await mountDevice(rootDev.device, rootDev.fstype!, root, guest.readOnly, acq);
+  await mountDevice(rootDev.device, rootDev.fstype!, root, readOnly, acq);
   const fs = guestFs(root);
-  const mounted: MountedGuest = { root, fs, mounts: [{ device: rootDev.device, mountpoint: '/', fstype: rootDev.fstype!, spec: '(root)' }], skipped: [] };
+  const mounted: MountedGuest = { root, rootDevice: rootDev, readOnly, stackMark, fs, mounts: [{ device: rootDev.device, mountpoint: '/', fstype: rootDev.fstype!, spec: '(root)' }], skipped: [] };
   const fstab = await fs.readText('/etc/fstab');
   if (fstab === undefined) return mounted;
   const entries = parseFstab(fstab).sort((a, b) => posix.normalize(a.file).split('/').length - posix.normalize(b.file).split('/').length);
@@ -145,8 +151,14 @@ export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?:
       skip(`the mount point ${e.file} is not a directory in the guest`);
       continue;
     }
-    await mountDevice(dev.device, dev.fstype, target, guest.readOnly, acq);
+    await mountDevice(dev.device, dev.fstype, target, readOnly, acq);
     mounted.mounts.push({ device: dev.device, mountpoint: e.file, fstype: dev.fstype, spec: e.spec });
   }
   return mounted;
+}
+
+/** Unmounts a read-only mount tree and mounts the same filesystems read-write. */
+export async function remountReadWrite(guest: AttachedGuest, mounted: MountedGuest, acq: Acquirer): Promise<MountedGuest> {
+  while (acq.stack.size > mounted.stackMark) await acq.stack.popAndUndo();
+  return mountGuest(guest, acq, mounted.rootDevice.device, false);
 }
