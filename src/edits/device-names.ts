@@ -3,6 +3,7 @@
 // crypttab and grub's root= / resume=. LABEL=, UUID= and LVM paths stay. A name
 // the map does not cover is a warning with the file and line.
 import { renameGuestDevice } from '../xen/devmap.js';
+import { grubMenuPaths } from './grub-default.js';
 import type { EditContext, FileEdit } from './types.js';
 import { mapLines } from './types.js';
 
@@ -48,6 +49,6 @@ export const deviceNames: FileEdit = {
   kind: 'file',
   id: 'device-names',
   describe: 'Xen disk names (xvda) renamed to virtio (vda) in fstab, crypttab and grub root= / resume=',
-  paths: async (_fs, ctx) => ['/etc/fstab', '/etc/crypttab', ...(ctx.facts.bootloader.kind === 'grub-legacy' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : [])],
+  paths: async (fs, ctx) => ['/etc/fstab', '/etc/crypttab', ...(await grubMenuPaths(fs, ctx))],
   apply: (text, ctx, path) => (path === '/etc/fstab' ? remapFstab(text, ctx) : path === '/etc/crypttab' ? remapCrypttab(text, ctx) : remapGrubDevices(text, ctx, path)),
 };

@@ -3,7 +3,7 @@
 // clocksource=acpi_pm` (x86); the seed post points at RHBZ#507834 for the same.
 // (lpj= depends on the host's CPU, so it is left to the admin.)
 import { parseGrubLegacy } from '../guest/grub-legacy.js';
-import { entryIndex } from './grub-default.js';
+import { entryIndex, grubMenuPaths } from './grub-default.js';
 import type { EditContext, FileEdit } from './types.js';
 
 /** Does this guest need the timing arguments? */
@@ -34,6 +34,6 @@ export const grubClock: FileEdit = {
   kind: 'file',
   id: 'grub-clock',
   describe: 'RHEL 5.0-5.3 timing arguments (divider=10 notsc) on the chosen kernel',
-  paths: async (_fs, ctx) => (needsClockFix(ctx) && ctx.facts.bootloader.kind === 'grub-legacy' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : []),
+  paths: async (fs, ctx) => (needsClockFix(ctx) ? grubMenuPaths(fs, ctx) : []),
   apply: grubClockFix,
 };

@@ -3,7 +3,7 @@
 // gets a serial terminal; the splash image (no use on a serial line) is
 // commented out — as the seed post's hand-edited grub.conf has it.
 import { parseGrubLegacy } from '../guest/grub-legacy.js';
-import { entryIndex } from './grub-default.js';
+import { entryIndex, grubMenuPaths } from './grub-default.js';
 import type { EditContext, FileEdit } from './types.js';
 
 /** Kernel arguments with the console moved off Xen's, onto tty0 + ttyS0. */
@@ -48,6 +48,6 @@ export const grubConsole: FileEdit = {
   kind: 'file',
   id: 'grub-console',
   describe: 'serial console on the chosen kernel (console=ttyS0), grub serial terminal, no splash image',
-  paths: async (_fs, ctx) => (ctx.facts.bootloader.kind === 'grub-legacy' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : []),
+  paths: grubMenuPaths,
   apply: grubSerialConsole,
 };

@@ -4,6 +4,11 @@
 import { kernelVersionOf, parseGrubLegacy } from '../guest/grub-legacy.js';
 import type { EditContext, FileEdit } from './types.js';
 
+/** The guest's grub legacy menu, as a one-element list for FileEdit.paths (none for other boot loaders). */
+export async function grubMenuPaths(_fs: unknown, ctx: EditContext): Promise<string[]> {
+  return ctx.facts.bootloader.kind === 'grub-legacy' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : [];
+}
+
 /** Index of the menu entry that boots `version`, or -1. */
 export function entryIndex(text: string, version: string): number {
   return parseGrubLegacy(text).entries.findIndex((e) => e.kernel && kernelVersionOf(e.kernel.path) === version);
@@ -29,6 +34,6 @@ export const grubDefault: FileEdit = {
   kind: 'file',
   id: 'grub-default',
   describe: 'boot the kernel chosen for KVM by default (grub default=)',
-  paths: async (_fs, ctx) => (ctx.facts.bootloader.kind === 'grub-legacy' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : []),
+  paths: grubMenuPaths,
   apply: setGrubDefault,
 };
