@@ -19,6 +19,9 @@ PACKAGES=(
   kmod              # modprobe (nbd; the test VM's module list)
   qemu-system-x86   # the VM test tier (device-mapper strategy)
   linux-image-amd64 # the test VM's kernel, which has device-mapper
+  libvirt-daemon-system # libvirtd (and the libvirt-qemu user) for virsh define tests
+  dnsmasq-base      # libvirt networks with DHCP
+  iproute2          # bridges for libvirt networks
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

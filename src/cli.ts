@@ -6,6 +6,7 @@ import { log, setLogLevel } from './log.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { convertCommand, listEditsCommand } from './commands/convert.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { hostPrepCommand } from './commands/host-prep.js';
 import { domxmlCommand } from './commands/domxml.js';
 import { inspectCommand } from './commands/inspect.js';
 
@@ -39,6 +40,7 @@ function build(argv: string[]): Argv {
     .command(convertCommand)
     .command(rollbackCommand)
     .command(listEditsCommand)
+    .command(hostPrepCommand)
     .command(cleanupCommand)
     .demandCommand(1, 'Name a command; see xen2kvm --help.')
     .strict()

@@ -16,7 +16,9 @@ import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from './g
 import { ifcfgMacs, reconcileMacs } from './guest/nics.js';
 import { openGuest, type OpenOptions } from './guest/open.js';
 import { remountReadWrite, type MountedGuest } from './image/mount.js';
-import { renderDomainXml, type DomainOptions } from './host/domain-xml.js';
+import { BOOT_DIR, remapCmdline, renderDomainXml, type DomainOptions } from './host/domain-xml.js';
+import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI, validateXml } from './host/virsh.js';
+import { initrdPath } from './edits/initrd.js';
 import { log } from './log.js';
 import { withSession } from './session.js';
 import { planDevices } from './xen/devmap.js';
@@ -35,6 +37,11 @@ export interface ConvertOptions {
   initrd: boolean;
   /** Only these edits (ids), e.g. to re-apply some in recovery. */
   only?: string[];
+  /** Register the domain with libvirt (virsh define), and mark it autostart. */
+  define?: boolean;
+  autostart?: boolean;
+  /** Where kernels for direct boot go on the host (default /var/lib/libvirt/boot). */
+  bootDir?: string;
 }
 
 export interface ConvertResult {
@@ -46,6 +53,10 @@ export interface ConvertResult {
   warnings: string[];
   /** Where the domain XML went (absent in dry-run). */
   domainXml?: string;
+  /** Kernel and initrd copied out of the guest for direct boot. */
+  bootFiles?: string[];
+  /** What was done with libvirt (virsh define, autostart). */
+  libvirt?: string[];
   xml: string;
   changed: boolean;
   /** Milliseconds per stage: plan (read-only pass), apply (read-write pass), of which guestCommand, and host. */
@@ -67,16 +78,18 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     timings[stage] = now - clock;
     clock = now;
   };
-  const { plan, done } = await guestSide(guest, opts, runId, warnings, lap);
+  const bootDir = opts.bootDir ?? BOOT_DIR;
+  const directDir = `${bootDir}/${guest.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  const needsDirectBoot = renderDomainXml(guest, opts.domain).directBoot !== undefined;
+  const { plan, done, bootFiles } = await guestSide(guest, opts, runId, warnings, lap, needsDirectBoot && !opts.dryRun ? directDir : undefined);
   const needsChanges = plan.outcomes.some((o) => o.changed);
   if (done !== plan) timings.guestCommand = done.outcomes.reduce((n, o) => n + (o.commandMs ?? 0), 0);
 
   // 6. The host side: the KVM domain.
-  const partitionless = planDevices(guest, { machine: opts.domain.machine ?? 'pc', hvmVirtio: !!opts.domain.hvmVirtio }).partitionless;
   const rendered = renderDomainXml(guest, {
     ...opts.domain,
     guestMacs: done.guestMacs,
-    ...(partitionless && done.cmdline ? { directBoot: directBootPaths(guest, done.cmdline) } : {}),
+    ...(needsDirectBoot && done.cmdline ? { directBoot: { kernel: `${directDir}/vmlinuz`, initrd: `${directDir}/initrd.img`, cmdline: done.cmdline } } : {}),
   });
   for (const w of rendered.warnings) warnings.add(w);
   let domainXml: string | undefined;
@@ -85,6 +98,7 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     domainXml = join(opts.outputDir, `${guest.name}.xml`);
     atomicWrite(domainXml, rendered.xml, 0o644);
   }
+  const libvirt = opts.define && !opts.dryRun ? await registerDomain(guest.name, rendered.xml, domainXml!, !!opts.autostart) : undefined;
   lap('host');
   return {
     guest: guest.name,
@@ -94,6 +108,8 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     edits: done.outcomes,
     warnings: [...warnings],
     ...(domainXml ? { domainXml } : {}),
+    ...(bootFiles.length ? { bootFiles } : {}),
+    ...(libvirt ? { libvirt } : {}),
     xml: rendered.xml,
     changed: needsChanges,
     timings,
@@ -105,7 +121,7 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
  * change (and not in dry-run), remount read-write and apply. A guest that needs
  * nothing (already converted) is never mounted read-write: not a byte changes.
  */
-async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, warnings: Set<string>, lap: (stage: string) => void) {
+async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, warnings: Set<string>, lap: (stage: string) => void, directDir?: string) {
   return withSession(`convert ${guest.file}`, async (acq) => {
     const { attached, mounted } = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
     const pass = async (fs: MountedGuest, apply: boolean) => {
@@ -117,6 +133,8 @@ async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, w
       const { outcomes, manifest } = await applyEdits(fs.fs, edits, ctx, {
         dryRun: !apply,
         runId,
+        label: guest.name,
+        kernel: ctx.kernel.version,
         runInGuest: async (argv) => {
           await runInGuestChroot(fs.root, fs.fs, argv, acq);
         },
@@ -125,22 +143,54 @@ async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, w
       const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(fs.fs));
       for (const w of macs.warnings) warnings.add(w);
       const grubText = facts.bootloader.config ? await fs.fs.readText(facts.bootloader.config) : undefined;
-      return { outcomes, manifest, kernel: ctx.kernel.version, guestMacs: macs.macs, cmdline: directBootCmdline(grubText, ctx) };
+      return { outcomes, manifest, kernel: ctx.kernel.version, kernelFacts: ctx.kernel, initrdPath: initrdPath(ctx), guestMacs: macs.macs, cmdline: directBootCmdline(grubText, ctx) ?? remapCmdline(guest.cmdline ?? '', ctx.deviceMap, []) };
     };
     const plan = await pass(mounted, false);
     lap('plan');
     let done = plan;
+    let current = mounted;
     if (!opts.dryRun && plan.outcomes.some((o) => o.changed)) {
       log.info('remounting read-write…');
-      done = await pass(await remountReadWrite(attached, mounted, acq), true);
+      current = await remountReadWrite(attached, mounted, acq);
+      done = await pass(current, true);
       lap('apply');
+    }
+    // A guest without a boot loader of its own boots its kernel directly: copy it out.
+    const bootFiles: string[] = [];
+    if (directDir) {
+      mkdirSync(directDir, { recursive: true });
+      for (const [from, to] of [[done.kernelFacts.image, 'vmlinuz'], [done.initrdPath, 'initrd.img']] as const) {
+        const data = await current.fs.read(from, 1024 * 1024 * 1024);
+        if (!data) throw new UserError(`${from} is missing in the guest; it is needed to boot the guest directly`);
+        atomicWrite(join(directDir, to), data, 0o644);
+        bootFiles.push(join(directDir, to));
+      }
+      log.info(`copied the kernel and initrd to ${directDir}`);
     }
     // Unmount and detach: a stage of its own, before anything is written on the host.
     log.info('unmounting and detaching…');
     await acq.stack.unwind();
     lap('unmount');
-    return { plan, done };
+    return { plan, done, bootFiles };
   });
+}
+
+/** virsh define (a managed domain, not a transient one), after libvirt's schema check; autostart when asked. */
+async function registerDomain(name: string, xml: string, file: string, autostart: boolean): Promise<string[]> {
+  await validateXml(xml, 'domain');
+  if (!(await libvirtReachable())) {
+    throw new UserError(
+      `libvirtd is not reachable (virsh -c ${LIBVIRT_URI}), so ${name} was not defined; the domain XML is in ${file}`,
+      `Start libvirtd, then run:\n  virsh define ${file}${autostart ? `\n  virsh autostart ${name}` : ''}\n  virsh start ${name}`,
+    );
+  }
+  await defineDomain(xml);
+  const done = [`virsh define ${file}`];
+  if (autostart) {
+    await autostartDomain(name);
+    done.push(`virsh autostart ${name}`);
+  }
+  return done;
 }
 
 function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void): EditContext {
@@ -178,7 +228,3 @@ function directBootCmdline(grubText: string | undefined, ctx: EditContext): stri
   return entry?.kernel?.args.join(' ');
 }
 
-function directBootPaths(guest: XenGuest, cmdline: string) {
-  const dir = `/var/lib/libvirt/boot/${guest.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-  return { kernel: `${dir}/vmlinuz`, initrd: `${dir}/initrd.img`, cmdline };
-}

@@ -25,6 +25,7 @@ export const COMMANDS = {
   umount: 'umount',
   virsh: 'virsh',
   virtXmlValidate: 'virt-xml-validate',
+  ip: 'ip',
   xl: 'xl',
   xm: 'xm',
   xz: 'xz',

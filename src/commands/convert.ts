@@ -19,6 +19,9 @@ interface ConvertArgs extends AttachArgs, HostMappingArgs {
   'clock-fix'?: boolean;
   only?: string;
   json?: boolean;
+  define?: boolean;
+  autostart?: boolean;
+  'boot-dir'?: string;
 }
 
 export function formatResult(r: ConvertResult): string {
@@ -32,8 +35,12 @@ export function formatResult(r: ConvertResult): string {
   if (!r.changed) out.push('Already converted: nothing in the guest needed changing.');
   else if (!r.dryRun && r.runId) out.push(`Backups of every changed file are in the guest under /var/lib/xen2kvm/backup/${r.runId}/ (xen2kvm rollback puts them back).`);
   for (const w of r.warnings) out.push(`warning: ${w}`);
-  if (r.domainXml) {
-    out.push(`Domain XML: ${r.domainXml}`);
+  for (const f of r.bootFiles ?? []) out.push(`Copied for direct boot: ${f}`);
+  if (r.domainXml) out.push(`Domain XML: ${r.domainXml}`);
+  if (r.libvirt) {
+    for (const l of r.libvirt) out.push(`Done: ${l}`);
+    out.push(`Next: virsh start ${r.guest} && virsh console ${r.guest}`);
+  } else if (r.domainXml) {
     out.push(`Next: virsh define ${r.domainXml} && virsh start ${r.guest} && virsh console ${r.guest}`);
   }
   return `${out.join('\n')}\n`;
@@ -53,10 +60,14 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('clock-fix', { type: 'boolean', default: true, describe: 'RHEL 5.0-5.3: add divider=10 notsc and enable ntpd (--no-clock-fix to skip)' })
       .option('only', { type: 'string', describe: 'Apply only these edits (comma-separated ids; see xen2kvm list-edits)' })
       .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
+      .option('define', { type: 'boolean', describe: 'Register the domain with libvirt (virsh define, after virt-xml-validate)' })
+      .option('autostart', { type: 'boolean', describe: 'With --define: start the domain when the host boots (virsh autostart)' })
+      .option('boot-dir', { type: 'string', default: '/var/lib/libvirt/boot', describe: 'Where kernels of guests booted directly are copied (DIR/NAME/)' })
       .example('$0 convert /etc/xen/test1 --dry-run', 'See every change as a diff, change nothing')
       .example('$0 convert /etc/xen/test1 --bridge xenbr0=br0 --network xenbr1=hostonly', 'Convert, with the NICs on br0 and the hostonly network')
       .example('$0 convert /etc/xen/test1 --only initrd,grub-console', 'Re-apply two edits (recovery)') as never,
   handler: async (a) => {
+    if (a.autostart && !a.define) throw new UserError('--autostart goes with --define');
     if (![9600, 19200, 38400, 57600, 115200].includes(a['serial-speed'])) throw new UserError(`--serial-speed ${a['serial-speed']}: use 9600, 19200, 38400, 57600 or 115200`);
     const guest = await loadGuest(a.config, a.disk);
     const result = await convertGuest(guest, {
@@ -71,6 +82,9 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       clockFix: a['clock-fix'] !== false,
       initrd: a.initrd !== false,
       ...(a.only ? { only: a.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+      define: !!a.define,
+      autostart: !!a.autostart,
+      bootDir: resolve(a['boot-dir'] ?? '/var/lib/libvirt/boot'),
     });
     if (a.json) {
       const { xml: _xml, ...rest } = result;

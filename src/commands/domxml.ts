@@ -15,6 +15,7 @@ export interface HostMappingArgs {
   emulator?: string;
   'hvm-virtio'?: boolean;
   disk?: string[];
+  hugepages?: boolean;
 }
 
 interface DomxmlArgs extends HostMappingArgs {
@@ -57,6 +58,7 @@ export function domainOptions(a: HostMappingArgs): DomainOptions {
     bridges: parsePairs('bridge', a.bridge),
     networks: parsePairs('network', a.network),
     hvmVirtio: !!a['hvm-virtio'],
+    ...(a.hugepages ? { hugepages: true } : {}),
     ...(a.emulator ? { emulator: a.emulator } : {}),
   };
 }
@@ -69,7 +71,8 @@ export function hostMappingOptions<T>(y: import('yargs').Argv<T>) {
     .option('machine', { type: 'string', default: 'pc', describe: 'QEMU machine type (pc or q35)' })
     .option('emulator', { type: 'string', describe: 'Path of the QEMU emulator to name in the XML' })
     .option('hvm-virtio', { type: 'boolean', describe: 'Give HVM guests virtio disks and NICs (only if they have virtio drivers)' })
-    .option('disk', { type: 'string', array: true, describe: 'Use PATH for the disk VDEV instead of the config\'s (VDEV=PATH, repeatable)' });
+    .option('disk', { type: 'string', array: true, describe: 'Use PATH for the disk VDEV instead of the config\'s (VDEV=PATH, repeatable)' })
+    .option('hugepages', { type: 'boolean', describe: 'Back the guest\'s memory with hugepages (see host-prep --hugepages-for)' });
 }
 
 export const domxmlCommand: CommandModule<object, DomxmlArgs> = {

@@ -7,7 +7,8 @@ export const BACKUP_ROOT = '/var/lib/xen2kvm/backup';
 export type ManifestEntry =
   | { action: 'modified'; edit: string; path: string; backup: string; mode: number; uid: number; gid: number; sha256Before: string; sha256After?: string }
   | { action: 'created'; edit: string; path: string; sha256After: string }
-  | { action: 'renamed'; edit: string; from: string; to: string };
+  | { action: 'renamed'; edit: string; from: string; to: string }
+  | { action: 'symlinked'; edit: string; path: string; target: string };
 
 export interface Manifest {
   runId: string;

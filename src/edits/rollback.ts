@@ -34,6 +34,12 @@ export async function restoreEntries(fs: GuestFs, backupDir: string, manifest: M
         renameSync(to, from);
         done.push(`${e.to} → ${e.from}`);
       }
+    } else if (e.action === 'symlinked') {
+      const host = await hostPathNoFollow(fs, e.path);
+      if (exists(host) && lstatSync(host).isSymbolicLink()) {
+        unlinkSync(host);
+        done.push(`removed ${e.path}`);
+      }
     } else if (e.action === 'created') {
       if (!e.path) continue;
       const host = await hostPathNoFollow(fs, e.path);

@@ -2,7 +2,7 @@
 // the guest, an atomic write keeping mode and owner, and a manifest entry. With
 // dry-run nothing is written and the diffs say what would change. Any failure
 // rolls back what this run changed before the error goes on.
-import { copyFileSync, chmodSync, chownSync, renameSync } from 'node:fs';
+import { copyFileSync, chmodSync, chownSync, renameSync, symlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { GuestFs } from '../guest/guestfs.js';
@@ -10,7 +10,7 @@ import { log } from '../log.js';
 import { atomicWrite, hostPathNoFollow, mkdirsInGuest, readState, sha256 } from './files.js';
 import { BACKUP_ROOT, type Manifest, type ManifestEntry } from './manifest.js';
 import { restoreEntries } from './rollback.js';
-import type { Edit, EditContext } from './types.js';
+import type { Edit } from './types.js';
 
 export interface EditOutcome {
   id: string;
@@ -27,6 +27,9 @@ export interface EditOutcome {
 export interface RunnerOptions {
   dryRun: boolean;
   runId: string;
+  /** What is being changed, for the manifest: the guest's name (or "host"), and the kernel it will boot. */
+  label: string;
+  kernel?: string;
   /** Runs argv inside the guest root (chroot with /proc, /sys, /dev bound). */
   runInGuest: (argv: string[]) => Promise<void>;
   /** Called with each diff as it is made (for --show-diff). */
@@ -37,7 +40,7 @@ function diffOf(path: string, before: string, after: string): string {
   return createTwoFilesPatch(`a${path}`, `b${path}`, before, after, undefined, undefined, { context: 3 });
 }
 
-export async function applyEdits(fs: GuestFs, edits: Edit[], ctx: EditContext, opts: RunnerOptions): Promise<{ outcomes: EditOutcome[]; manifest?: Manifest }> {
+export async function applyEdits<C>(fs: GuestFs, edits: Edit<C>[], ctx: C, opts: RunnerOptions): Promise<{ outcomes: EditOutcome[]; manifest?: Manifest }> {
   const outcomes: EditOutcome[] = [];
   const backupDir = `${BACKUP_ROOT}/${opts.runId}`;
   let manifest: Manifest | undefined;
@@ -46,7 +49,7 @@ export async function applyEdits(fs: GuestFs, edits: Edit[], ctx: EditContext, o
   const ensureManifest = async (): Promise<Manifest> => {
     if (!manifest) {
       const made = await mkdirsInGuest(fs, `${backupDir}/files`);
-      manifest = { runId: opts.runId, created: new Date().toISOString(), guest: ctx.guest.name, kernel: ctx.kernel.version, createdDirs: made, entries: [], complete: false };
+      manifest = { runId: opts.runId, created: new Date().toISOString(), guest: opts.label, kernel: opts.kernel ?? '', createdDirs: made, entries: [], complete: false };
     }
     return manifest;
   };
@@ -117,7 +120,15 @@ export async function applyEdits(fs: GuestFs, edits: Edit[], ctx: EditContext, o
       } else if (edit.kind === 'tree') {
         for (const op of await edit.plan(fs, ctx)) {
           outcome.changed = true;
-          if (op.op === 'rename') {
+          if (op.op === 'symlink') {
+            outcome.files.push(op.path);
+            const d = `symlink ${op.path} → ${op.target}\n`;
+            outcome.diff += d;
+            opts.onDiff?.(d);
+            if (opts.dryRun) continue;
+            await record({ action: 'symlinked', edit: edit.id, path: op.path, target: op.target });
+            symlinkSync(op.target, await hostPathNoFollow(fs, op.path));
+          } else if (op.op === 'rename') {
             outcome.files.push(op.to);
             const d = `rename ${op.from} → ${op.to}\n`;
             outcome.diff += d;
@@ -161,7 +172,7 @@ export async function applyEdits(fs: GuestFs, edits: Edit[], ctx: EditContext, o
         outcome.commandMs = Date.now() - started;
         await edit.verify(fs, ctx);
         for (const e of manifest!.entries) {
-          if (e.action !== 'renamed' && edit.touches(ctx).includes(e.path)) {
+          if ((e.action === 'modified' || e.action === 'created') && edit.touches(ctx).includes(e.path)) {
             const data = await fs.read(e.path, 1024 * 1024 * 1024);
             if (data) e.sha256After = sha256(data);
           }

@@ -22,46 +22,47 @@ export interface EditContext {
   warn(message: string): void;
 }
 
-/** A pure, idempotent change of file contents. */
-export interface FileEdit {
+/** A pure, idempotent change of file contents. `C` is what the edits read: a guest's facts, or a host's settings. */
+export interface FileEdit<C = EditContext> {
   kind: 'file';
   id: string;
   describe: string;
   /** Guest paths this edit applies to (those that exist are edited). */
-  paths(fs: GuestFs, ctx: EditContext): Promise<string[]>;
-  apply(text: string, ctx: EditContext, path: string): string;
+  paths(fs: GuestFs, ctx: C): Promise<string[]>;
+  apply(text: string, ctx: C, path: string): string;
   /** Contents for a file to create when none of `paths` exists. */
-  create?: (ctx: EditContext) => { path: string; text: string; mode: number } | undefined;
+  create?: (ctx: C) => { path: string; text: string; mode: number } | undefined;
 }
 
 export type TreeOp =
   | { op: 'rename'; from: string; to: string }
-  | { op: 'create'; path: string; text: string; mode: number };
+  | { op: 'create'; path: string; text: string; mode: number }
+  | { op: 'symlink'; path: string; target: string };
 
 /** A change of the guest's tree, planned from what is there. Empty plan = nothing to do. */
-export interface TreeEdit {
+export interface TreeEdit<C = EditContext> {
   kind: 'tree';
   id: string;
   describe: string;
-  plan(fs: GuestFs, ctx: EditContext): Promise<TreeOp[]>;
+  plan(fs: GuestFs, ctx: C): Promise<TreeOp[]>;
 }
 
 /** A command run in the guest (chroot), changing the files it names. */
-export interface CommandEdit {
+export interface CommandEdit<C = EditContext> {
   kind: 'command';
   id: string;
   describe: string;
   /** Why it is needed, or undefined when it is not. */
-  needed(fs: GuestFs, ctx: EditContext): Promise<string | undefined>;
+  needed(fs: GuestFs, ctx: C): Promise<string | undefined>;
   /** Guest paths the command rewrites (backed up first, restored on failure). */
-  touches(ctx: EditContext): string[];
+  touches(ctx: C): string[];
   /** argv to run inside the guest's root. */
-  argv(ctx: EditContext): string[];
+  argv(ctx: C): string[];
   /** Throws when the result is not what it must be. */
-  verify(fs: GuestFs, ctx: EditContext): Promise<void>;
+  verify(fs: GuestFs, ctx: C): Promise<void>;
 }
 
-export type Edit = FileEdit | TreeEdit | CommandEdit;
+export type Edit<C = EditContext> = FileEdit<C> | TreeEdit<C> | CommandEdit<C>;
 
 /** Replaces lines while keeping the file's line endings and final newline. */
 export function mapLines(text: string, fn: (line: string, index: number) => string | string[] | null): string {

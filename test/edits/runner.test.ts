@@ -58,7 +58,7 @@ t.test('apply: every change backed up, modes and owners kept; rollback restores 
   const before = snapshot(root);
   const ctx = await contextFor(root);
   const fs = guestFs(root);
-  const r = await applyEdits(fs, RHEL_EDITS, ctx, { dryRun: false, runId: '20261127T000000-aaaaaa', runInGuest: fakeMkinitrd(root, true) });
+  const r = await applyEdits(fs, RHEL_EDITS, ctx, { dryRun: false, runId: '20261127T000000-aaaaaa', label: 'test1', runInGuest: fakeMkinitrd(root, true) });
   t.same(r.outcomes.filter((o) => o.changed).map((o) => o.id), ['grub-default', 'grub-console', 'grub-clock', 'device-map', 'modprobe', 'inittab', 'securetty', 'kudzu', 'ntpd', 'sysconfig-kernel', 'initrd', 'selinux-relabel']);
   const st = lstatSync(join(root, 'etc/inittab'));
   t.same([st.mode & 0o7777, st.uid, st.gid], [0o640, 4242, 4343], 'mode and owner kept');
@@ -78,7 +78,7 @@ t.test('apply: every change backed up, modes and owners kept; rollback restores 
 
   // A second run changes nothing (the initrd now has virtio, so it is not rebuilt).
   const ctx2 = await contextFor(root);
-  const again = await applyEdits(fs, RHEL_EDITS, ctx2, { dryRun: false, runId: '20261127T000001-bbbbbb', runInGuest: async () => t.fail('no command the second time') });
+  const again = await applyEdits(fs, RHEL_EDITS, ctx2, { dryRun: false, runId: '20261127T000001-bbbbbb', label: 'test1', runInGuest: async () => t.fail('no command the second time') });
   t.same(again.outcomes.filter((o) => o.changed).map((o) => o.id), []);
   t.equal(again.manifest, undefined, 'no backup area for a run that changed nothing');
 
@@ -94,7 +94,7 @@ t.test('dry-run writes nothing and returns the diffs', async (t) => {
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const before = snapshot(root);
   const diffs: string[] = [];
-  const r = await applyEdits(guestFs(root), RHEL_EDITS, await contextFor(root), { dryRun: true, runId: 'x', runInGuest: async () => t.fail('no command in dry-run'), onDiff: (d) => diffs.push(d) });
+  const r = await applyEdits(guestFs(root), RHEL_EDITS, await contextFor(root), { dryRun: true, runId: 'x', label: 'test1', runInGuest: async () => t.fail('no command in dry-run'), onDiff: (d) => diffs.push(d) });
   t.same(snapshot(root), before);
   t.match(r.outcomes.find((o) => o.id === 'inittab')?.diff, /-co:2345:respawn:\/sbin\/agetty xvc0 9600 vt100-nav\n\+co:2345:respawn:\/sbin\/agetty ttyS0 115200 vt100-nav/);
   t.match(diffs.join(''), /run in the guest: \/sbin\/mkinitrd -f --with=virtio_pci --with=virtio_blk --with=virtio_net --builtin=xenblk \/boot\/initrd-2\.6\.18-128\.1\.16\.el5\.img 2\.6\.18-128\.1\.16\.el5/);
@@ -106,7 +106,7 @@ t.test('an initrd without virtio fails the conversion, and every change is put b
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const before = snapshot(root);
   await t.rejects(
-    applyEdits(guestFs(root), RHEL_EDITS, await contextFor(root), { dryRun: false, runId: 'r1', runInGuest: fakeMkinitrd(root, false) }),
+    applyEdits(guestFs(root), RHEL_EDITS, await contextFor(root), { dryRun: false, runId: 'r1', label: 'test1', runInGuest: fakeMkinitrd(root, false) }),
     /the rebuilt initrd \/boot\/initrd-2\.6\.18-128\.1\.16\.el5\.img lacks virtio_blk and virtio_pci/,
   );
   t.same(snapshot(root), before, 'the old initrd and every edited file are back; no backup area is left');
@@ -117,7 +117,7 @@ t.test('a command that fails puts everything back too', async (t) => {
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const before = snapshot(root);
   await t.rejects(applyEdits(guestFs(root), RHEL_EDITS, await contextFor(root), {
-    dryRun: false, runId: 'r2', runInGuest: async () => {
+    dryRun: false, runId: 'r2', label: 'test1', runInGuest: async () => {
       writeFileSync(join(root, `boot/initrd-${RHEL5_KERNEL}.img`), 'half-written');
       throw new Error('mkinitrd: No module xenblk found');
     },
@@ -134,6 +134,6 @@ t.test('guest symlinks are followed inside the guest, never out to the host', as
   unlinkSync(join(root, 'etc/securetty'));
   symlinkSync(hostFile, join(root, 'etc/securetty'));
   const ctx = await contextFor(root);
-  await applyEdits(guestFs(root), RHEL_EDITS.filter((e) => e.id === 'securetty'), ctx, { dryRun: false, runId: 'r3', runInGuest: async () => undefined });
+  await applyEdits(guestFs(root), RHEL_EDITS.filter((e) => e.id === 'securetty'), ctx, { dryRun: false, runId: 'r3', label: 'test1', runInGuest: async () => undefined });
   t.equal(readFileSync(hostFile, 'utf8'), 'HOST\n', 'the host file is untouched');
 });
