@@ -1,6 +1,7 @@
 // A LIFO stack of undo actions. Every acquisition (loop device, mapping, mount)
 // pushes its undo before the next step starts; the stack runs on success, on error
 // and on SIGINT / SIGTERM, newest first, and keeps going past a failing undo.
+import { InterruptedError } from './errors.js';
 import { log } from './log.js';
 
 export interface UndoStep {
@@ -70,25 +71,78 @@ export class CleanupStack {
   }
 }
 
+// Process-wide: every running session's stack, and whether a signal asked us to stop.
+const active = new Set<CleanupStack>();
+let interrupted: NodeJS.Signals | undefined;
+const waiters = new Set<() => void>();
+const exitCode = (sig: NodeJS.Signals) => (sig === 'SIGINT' ? 130 : 143);
+
+/** The signal that asked this process to stop, if any. */
+export function interruption(): NodeJS.Signals | undefined {
+  return interrupted;
+}
+
+/** A safe point: throws InterruptedError once a signal asked us to stop, so the caller's undo runs. */
+export function checkInterrupted(): void {
+  if (interrupted) throw new InterruptedError(interrupted);
+}
+
+/** Waits `ms`, or until a signal asks us to stop (then throws InterruptedError). */
+export async function sleepInterruptibly(ms: number): Promise<void> {
+  checkInterrupted();
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    waiters.add(done);
+  });
+  checkInterrupted();
+}
+
+async function forceExit(sig: NodeJS.Signals): Promise<never> {
+  await Promise.all([...active].map((s) => s.unwind()));
+  process.exit(exitCode(sig));
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  if (interrupted) {
+    log.error(`xen2kvm: ${sig} again; undoing everything now…`);
+    void forceExit(sig);
+    return;
+  }
+  interrupted = sig;
+  log.error(`xen2kvm: ${sig} received; stopping at the next safe point and undoing what this run set up (send it again to stop at once)…`);
+  for (const w of [...waiters]) w();
+  // A step that never reaches a safe point (a hung command) does not keep us forever.
+  setTimeout(() => void forceExit(sig), 60_000).unref();
+}
+const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+
 /**
- * Runs `body` with a fresh stack that is always unwound afterwards, also when
- * SIGINT or SIGTERM arrives; on a signal the process exits 130 / 143 after unwinding.
+ * Runs `body` with a fresh stack that is always unwound afterwards. On SIGINT or
+ * SIGTERM the run stops at its next safe point (checkInterrupted), its undo runs,
+ * and InterruptedError reaches the caller (exit 130 / 143); a second signal, or a
+ * minute without a safe point, unwinds every running session and exits at once.
  */
 export async function withCleanup<T>(body: (stack: CleanupStack) => Promise<T>): Promise<T> {
   const stack = new CleanupStack();
-  const onSignal = (signal: NodeJS.Signals) => {
-    log.error(`xen2kvm: ${signal} received; undoing what this run set up…`);
-    void stack.unwind().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
-    const h = () => onSignal(sig);
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  if (active.size === 0) {
+    process.on('SIGINT', handlers.SIGINT);
+    process.on('SIGTERM', handlers.SIGTERM);
+  }
+  active.add(stack);
   try {
+    checkInterrupted();
     return await body(stack);
   } finally {
     await stack.unwind();
-    for (const [sig, h] of handlers) process.off(sig, h);
+    active.delete(stack);
+    if (active.size === 0) {
+      process.off('SIGINT', handlers.SIGINT);
+      process.off('SIGTERM', handlers.SIGTERM);
+    }
   }
 }

@@ -48,6 +48,16 @@ export class CommandError extends Error {
   }
 }
 
+/** A signal (Ctrl-C, SIGTERM) stopped the run after its undo ran. Exit 130 / 143. */
+export class InterruptedError extends Error {
+  readonly exitCode: number;
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`stopped by ${signal}; everything this run set up was undone`);
+    this.name = 'InterruptedError';
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
 /** A bug in xen2kvm itself: the user should report it. Exit 70. */
 export class InternalError extends Error {
   readonly exitCode: number = 70;
@@ -68,6 +78,7 @@ export function describeError(err: unknown, debug: boolean): { exitCode: number;
     const advice = err.advice ? `\n${err.advice}` : '';
     return { exitCode: err.exitCode, text: `xen2kvm: ${err.message}${advice}${stack}` };
   }
+  if (err instanceof InterruptedError) return { exitCode: err.exitCode, text: `xen2kvm: ${err.message}` };
   if (err instanceof CommandError) {
     const advice = err.advice ? `\n${err.advice}` : '';
     return { exitCode: err.exitCode, text: `xen2kvm: ${err.message}${advice}${stack}` };

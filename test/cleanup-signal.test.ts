@@ -6,26 +6,57 @@ import { join } from 'node:path';
 import t from 'tap';
 import { repoRoot } from './helpers/corpus.js';
 
-t.test('SIGINT unwinds the stack before exiting', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-sig-'));
-  const marker = join(dir, 'undone');
+function child(dir: string, marker: string, wait: string) {
   const script = join(dir, 'child.mjs');
   writeFileSync(script, `
-import { withCleanup } from ${JSON.stringify(join(repoRoot, 'dist/cleanup.js'))};
+import { withCleanup, sleepInterruptibly } from ${JSON.stringify(join(repoRoot, 'dist/cleanup.js'))};
 import { writeFileSync } from 'node:fs';
-await withCleanup(async (s) => {
-  s.push('write marker', () => writeFileSync(${JSON.stringify(marker)}, 'yes'));
-  process.stdout.write('ready\\n');
-  await new Promise((r) => setTimeout(r, 30000));
-});
+try {
+  await withCleanup(async (s) => {
+    s.push('write marker', () => writeFileSync(${JSON.stringify(marker)}, 'yes'));
+    process.stdout.write('ready\\n');
+    ${wait}
+  });
+} catch (e) {
+  process.stderr.write(String(e.message) + '\\n');
+  process.exitCode = e.exitCode ?? 1;
+}
 `);
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function run(wait: string, signals: NodeJS.Signals[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-sig-'));
+  const marker = join(dir, 'undone');
+  const c = child(dir, marker, wait);
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  t.equal(code, 130);
-  t.ok(existsSync(marker), 'the undo ran');
-  t.match(stderr, /SIGINT received; undoing/);
+  c.stderr.on('data', (d) => (stderr += d));
+  await new Promise<void>((resolve) => c.stdout.once('data', () => resolve()));
+  const code = new Promise<number | null>((resolve) => c.on('exit', (x) => resolve(x)));
+  for (const sig of signals) {
+    c.kill(sig);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { code: await code, undone: existsSync(marker), stderr };
+}
+
+t.test('SIGINT: the run stops at its next safe point, undoes, exits 130', async (t) => {
+  const r = await run('await sleepInterruptibly(30000);', ['SIGINT']);
+  t.equal(r.code, 130);
+  t.ok(r.undone, 'the undo ran');
+  t.match(r.stderr, /SIGINT received; stopping at the next safe point/);
+  t.match(r.stderr, /stopped by SIGINT; everything this run set up was undone/);
+});
+
+t.test('SIGTERM works the same, with exit 143', async (t) => {
+  const r = await run('await sleepInterruptibly(30000);', ['SIGTERM']);
+  t.equal(r.code, 143);
+  t.ok(r.undone);
+});
+
+t.test('a second signal undoes at once when no safe point comes', async (t) => {
+  const r = await run('await new Promise((r) => setTimeout(r, 30000));', ['SIGINT', 'SIGINT']);
+  t.equal(r.code, 130);
+  t.ok(r.undone);
+  t.match(r.stderr, /SIGINT again; undoing everything now/);
 });

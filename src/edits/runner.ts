@@ -7,6 +7,7 @@ import { posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { GuestFs } from '../guest/guestfs.js';
 import { log } from '../log.js';
+import { checkInterrupted } from '../cleanup.js';
 import { atomicWrite, hostPathNoFollow, mkdirsInGuest, readState, sha256 } from './files.js';
 import { BACKUP_ROOT, type Manifest, type ManifestEntry } from './manifest.js';
 import { restoreEntries } from './rollback.js';
@@ -75,6 +76,7 @@ export async function applyEdits<C>(fs: GuestFs, edits: Edit<C>[], ctx: C, opts:
 
   try {
     for (const edit of edits) {
+      checkInterrupted();
       const outcome: EditOutcome = { id: edit.id, describe: edit.describe, changed: false, files: [], diff: '' };
       outcomes.push(outcome);
       if (edit.kind === 'file') {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
+import { checkInterrupted } from '../cleanup.js';
 import { run } from '../run.js';
 import { activateVg, hostPvs, hostVgClashes, lvmEnv, scanGuestLvm } from '../lvm/lvm.js';
 import { mapperName } from '../lvm/report.js';
@@ -59,6 +60,7 @@ export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Ac
 
   const guest: AttachedGuest = { strategy, readOnly: opts.readOnly, disks: [], devices: [], vgs: [], notes: [] };
   for (const disk of usable) {
+    checkInterrupted();
     const attached = await attachDisk(disk, strategy, opts.readOnly, acq);
     guest.disks.push(attached.disk);
     guest.devices.push(...attached.devices);
