@@ -7,6 +7,7 @@ import { cleanupCommand } from './commands/cleanup.js';
 import { convertCommand, listEditsCommand } from './commands/convert.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { hostPrepCommand } from './commands/host-prep.js';
+import { demoCommand } from './commands/demo.js';
 import { domxmlCommand } from './commands/domxml.js';
 import { inspectCommand } from './commands/inspect.js';
 
@@ -41,6 +42,8 @@ function build(argv: string[]): Argv {
     .command(rollbackCommand)
     .command(listEditsCommand)
     .command(hostPrepCommand)
+    .command(demoCommand)
+    .completion('completion', 'Print a bash completion script (source it, or save it as /etc/bash_completion.d/xen2kvm)')
     .command(cleanupCommand)
     .demandCommand(1, 'Name a command; see xen2kvm --help.')
     .strict()

@@ -42,6 +42,10 @@ export interface ConvertOptions {
   autostart?: boolean;
   /** Where kernels for direct boot go on the host (default /var/lib/libvirt/boot). */
   bootDir?: string;
+  /** Print the diffs on stdout (single-guest runs; a batch keeps them in the report). */
+  printDiffs?: boolean;
+  /** Told each stage as it starts (batch progress). */
+  progress?: (stage: string) => void;
 }
 
 export interface ConvertResult {
@@ -98,6 +102,7 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     domainXml = join(opts.outputDir, `${guest.name}.xml`);
     atomicWrite(domainXml, rendered.xml, 0o644);
   }
+  opts.progress?.('writing the domain');
   const libvirt = opts.define && !opts.dryRun ? await registerDomain(guest.name, rendered.xml, domainXml!, !!opts.autostart) : undefined;
   lap('host');
   return {
@@ -123,8 +128,10 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
  */
 async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, warnings: Set<string>, lap: (stage: string) => void, directDir?: string) {
   return withSession(`convert ${guest.file}`, async (acq) => {
+    opts.progress?.('attaching');
     const { attached, mounted } = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
     const pass = async (fs: MountedGuest, apply: boolean) => {
+      opts.progress?.(apply ? 'applying edits' : 'inspecting and planning');
       log.info('inspecting the guest…');
       const facts = await inspectGuest(fs.fs, decompressWith(externalDecompress));
       const ctx = editContext(guest, facts, opts, (w) => warnings.add(w));
@@ -138,7 +145,7 @@ async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, w
         runInGuest: async (argv) => {
           await runInGuestChroot(fs.root, fs.fs, argv, acq);
         },
-        ...(!apply && (opts.dryRun || opts.showDiff) ? { onDiff: (d: string) => process.stdout.write(d) } : {}),
+        ...(!apply && opts.printDiffs !== false && (opts.dryRun || opts.showDiff) ? { onDiff: (d: string) => process.stdout.write(d) } : {}),
       });
       const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(fs.fs));
       for (const w of macs.warnings) warnings.add(w);
@@ -168,6 +175,7 @@ async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, w
       log.info(`copied the kernel and initrd to ${directDir}`);
     }
     // Unmount and detach: a stage of its own, before anything is written on the host.
+    opts.progress?.('unmounting');
     log.info('unmounting and detaching…');
     await acq.stack.unwind();
     lap('unmount');

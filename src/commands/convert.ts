@@ -1,15 +1,21 @@
 // `xen2kvm convert CONFIG`: the guest edits, then the domain XML.
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { convertGuest, type ConvertResult } from '../convert.js';
+import { convertGuest, type ConvertOptions, type ConvertResult } from '../convert.js';
+import { formatSummary, freeLoopDevices, runBatch, xenDirConfigs } from '../batch.js';
+import { interruption } from '../cleanup.js';
+import { atomicWrite } from '../edits/files.js';
 import { RHEL_EDITS } from '../edits/index.js';
-import { UserError } from '../errors.js';
+import { InterruptedError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { attachOptions, type AttachArgs } from './inspect.js';
 import { domainOptions, hostMappingOptions, loadGuest, type HostMappingArgs } from './domxml.js';
 
 interface ConvertArgs extends AttachArgs, HostMappingArgs {
-  config: string;
+  configs: string[];
+  all?: boolean;
+  'xen-dir': string;
+  jobs: number;
   'dry-run'?: boolean;
   'show-diff'?: boolean;
   'output-dir': string;
@@ -18,7 +24,7 @@ interface ConvertArgs extends AttachArgs, HostMappingArgs {
   'serial-speed': number;
   'clock-fix'?: boolean;
   only?: string;
-  json?: boolean;
+  json?: string;
   define?: boolean;
   autostart?: boolean;
   'boot-dir'?: string;
@@ -47,11 +53,14 @@ export function formatResult(r: ConvertResult): string {
 }
 
 export const convertCommand: CommandModule<object, ConvertArgs> = {
-  command: 'convert <config>',
-  describe: 'Convert a stopped Xen guest for KVM: edit its disks, then write its libvirt domain XML',
+  command: 'convert [configs..]',
+  describe: 'Convert stopped Xen guests for KVM: edit their disks, then write their libvirt domain XML',
   builder: (y) =>
     hostMappingOptions(attachOptions(y))
-      .positional('config', { type: 'string', demandOption: true, describe: 'The guest\'s Xen config, e.g. /etc/xen/test1' })
+      .positional('configs', { type: 'string', array: true, describe: 'Xen configs of the guests, e.g. /etc/xen/test1' })
+      .option('all', { type: 'boolean', describe: 'Every guest config in --xen-dir' })
+      .option('xen-dir', { type: 'string', default: '/etc/xen', describe: 'Where --all looks for guest configs' })
+      .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Guests converted at once (batch)' })
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Attach read-only and show the diffs of what would change; write nothing' })
       .option('show-diff', { type: 'boolean', describe: 'Print the unified diff of every change' })
       .option('output-dir', { alias: 'o', type: 'string', default: './xen2kvm-out', describe: 'Where the domain XML goes (DIR/NAME.xml)' })
@@ -59,20 +68,31 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('serial-speed', { type: 'number', default: 115200, describe: 'Serial console speed (the seed post uses 9600)' })
       .option('clock-fix', { type: 'boolean', default: true, describe: 'RHEL 5.0-5.3: add divider=10 notsc and enable ntpd (--no-clock-fix to skip)' })
       .option('only', { type: 'string', describe: 'Apply only these edits (comma-separated ids; see xen2kvm list-edits)' })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
+      .option('json', { type: 'string', describe: 'The result as JSON: on stdout, or into FILE for a batch (--json=FILE)' })
       .option('define', { type: 'boolean', describe: 'Register the domain with libvirt (virsh define, after virt-xml-validate)' })
       .option('autostart', { type: 'boolean', describe: 'With --define: start the domain when the host boots (virsh autostart)' })
       .option('boot-dir', { type: 'string', default: '/var/lib/libvirt/boot', describe: 'Where kernels of guests booted directly are copied (DIR/NAME/)' })
       .example('$0 convert /etc/xen/test1 --dry-run', 'See every change as a diff, change nothing')
       .example('$0 convert /etc/xen/test1 --bridge xenbr0=br0 --network xenbr1=hostonly', 'Convert, with the NICs on br0 and the hostonly network')
-      .example('$0 convert /etc/xen/test1 --only initrd,grub-console', 'Re-apply two edits (recovery)') as never,
+      .example('$0 convert /etc/xen/test1 --only initrd,grub-console', 'Re-apply two edits (recovery)')
+      .example('$0 convert --all --jobs 2 --json=report.json', 'Every guest in /etc/xen, two at a time, with a JSON report') as never,
   handler: async (a) => {
     if (a.autostart && !a.define) throw new UserError('--autostart goes with --define');
     if (![9600, 19200, 38400, 57600, 115200].includes(a['serial-speed'])) throw new UserError(`--serial-speed ${a['serial-speed']}: use 9600, 19200, 38400, 57600 or 115200`);
-    const guest = await loadGuest(a.config, a.disk);
-    const result = await convertGuest(guest, {
+    if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new UserError('--jobs takes a whole number from 1');
+    const configs = [...(a.configs ?? [])];
+    if (a.all) {
+      const found = xenDirConfigs(a['xen-dir']);
+      configs.push(...found.configs.filter((c) => !configs.includes(c)));
+      for (const f of found.skipped) log.verbose(`${a['xen-dir']}/${f}: not a guest config; skipped`);
+      if (found.configs.length === 0) throw new UserError(`no guest configs in ${a['xen-dir']}`);
+    }
+    if (configs.length === 0) throw new UserError('name the Xen configs to convert, or --all', 'e.g. xen2kvm convert /etc/xen/test1');
+    const jsonFile = a.json && a.json !== '' ? resolve(a.json) : undefined;
+    if (jsonFile && configs.some((c) => resolve(c) === jsonFile)) throw new UserError(`--json ${a.json} is one of the configs; write the report with --json=FILE.json after the configs`);
+    const options: ConvertOptions = {
       dryRun: !!a['dry-run'],
-      showDiff: !!a['show-diff'] && !a.json,
+      showDiff: !!a['show-diff'] && a.json === undefined,
       outputDir: resolve(a['output-dir']),
       attach: a.attach ?? 'auto',
       ...(a.root ? { root: a.root } : {}),
@@ -85,14 +105,57 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       define: !!a.define,
       autostart: !!a.autostart,
       bootDir: resolve(a['boot-dir'] ?? '/var/lib/libvirt/boot'),
-    });
-    if (a.json) {
-      const { xml: _xml, ...rest } = result;
-      process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
-    } else {
-      process.stdout.write(formatResult(result));
+    };
+    // Bad input stops the batch before any guest is touched: every config is read first.
+    const guests = [];
+    const problems: string[] = [];
+    for (const c of configs) {
+      try {
+        const g = await loadGuest(c, configs.length === 1 ? a.disk : undefined);
+        guests.push({ name: g.name, config: c, guest: g });
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        problems.push(e.message);
+      }
     }
-    log.verbose('done');
+    if (problems.length) throw new UserError(problems.join('\n'), 'Fix the configs named above; no guest was touched.');
+    const names = guests.map((g) => g.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new UserError(`two configs name the guest ${dup}; each domain needs its own name`);
+
+    if (guests.length === 1 && !a.all) {
+      const result = await convertGuest(guests[0].guest, options);
+      if (a.json !== undefined) {
+        const { xml: _xml, ...rest } = result;
+        const text = `${JSON.stringify(rest, null, 2)}\n`;
+        if (jsonFile) atomicWrite(jsonFile, text, 0o644);
+        else process.stdout.write(text);
+        if (jsonFile) process.stdout.write(formatResult(result));
+      } else {
+        process.stdout.write(formatResult(result));
+      }
+      return;
+    }
+
+    // A batch: enough loop devices for every guest at once (RHEL 5's mkinitrd needs one of its own too).
+    let jobs = Math.min(a.jobs, guests.length);
+    const free = freeLoopDevices();
+    if (free < jobs * 6) {
+      const fit = Math.max(1, Math.floor(free / 6));
+      if (fit < jobs) {
+        log.warn(`only ${free} loop devices are free; converting ${fit} guest(s) at a time instead of ${jobs}`);
+        jobs = fit;
+      }
+    }
+    const interactive = !!process.stderr.isTTY && a.json === undefined && !a.verbose;
+    const results = await runBatch(guests, options, jobs, interactive);
+    const report = { started: new Date().toISOString(), dryRun: options.dryRun, jobs, guests: results };
+    if (jsonFile) atomicWrite(jsonFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
+    else if (a.json !== undefined) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (a.json === undefined || jsonFile) process.stdout.write(formatSummary(results));
+    const sig = interruption();
+    if (sig) throw new InterruptedError(sig);
+    if (results.some((r) => r.result !== 'converted' && r.result !== 'already converted' && r.result !== 'would change' && r.result !== 'nothing to change')) process.exitCode = 1;
   },
 };
 

@@ -98,7 +98,7 @@ export function buildReport(guest: XenGuest, open: OpenGuest, facts: GuestFacts)
       vg: vg.name, uuid: vg.uuid, via: vg.via, clashesWithHost: !!vg.clash,
       lvs: attached.devices.filter((d) => d.kind === 'lv' && d.vg === vg.name).map((d) => d.lv!),
     })),
-    notes: [...attached.notes, ...[...mounted.skipped].sort((x, y) => x.line - y.line).map((s) => `/etc/fstab line ${s.line}: ${s.spec} on ${s.mountpoint} not mounted: ${s.reason}`)],
+    notes: [...attached.notes, ...[...mounted.skipped].filter((x) => !/pseudo filesystem|swap space/.test(x.reason)).sort((x, y) => x.line - y.line).map((s) => `/etc/fstab line ${s.line}: ${s.spec} on ${s.mountpoint} not mounted: ${s.reason}`)],
   };
 }
 

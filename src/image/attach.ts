@@ -184,7 +184,7 @@ async function attachLvm(guest: AttachedGuest, acq: Acquirer): Promise<void> {
       continue;
     }
     if (clash) {
-      const note = `the guest's volume group ${vg.name} has the same name as one of this host's; the guest's is mapped with loop devices and never activated, so the host's is not touched`;
+      const note = `the guest's volume group ${vg.name} has the same name as another VG on this host (the host's own, or another guest's being converted); the guest's is mapped with loop devices and never activated, so the other is not touched`;
       guest.notes.push(note);
       log.warn(note);
     }

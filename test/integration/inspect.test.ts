@@ -87,7 +87,7 @@ if (!isRoot) {
       t.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
       t.same(j.lvm.map((v: { vg: string; via: string; clashesWithHost: boolean }) => [v.vg, v.via, v.clashesWithHost]), [['VolGroup00', 'loop', true]], `${strategy}: mapped by loop, never activated`);
-      t.match(r.stderr, /same name as one of this host's/);
+      t.match(r.stderr, /same name as another VG on this host/);
       t.equal(j.filesystems.find((f: { mountpoint?: string }) => f.mountpoint === '/')?.name, '/dev/VolGroup00/LogVol00');
     }
     t.equal(vgState(), before, 'the host VG is unchanged (name, uuid, seqno)');

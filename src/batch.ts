@@ -1,0 +1,160 @@
+// Many guests through the pipeline: a queue with a concurrency limit, every guest
+// on its own (one failure never stops or touches another), a live progress
+// display on a terminal (plain timestamped lines otherwise), a summary table and
+// a JSON report.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Listr } from 'listr2';
+import { checkInterrupted, interruption } from './cleanup.js';
+import { convertGuest, type ConvertOptions, type ConvertResult } from './convert.js';
+import { describeError, InterruptedError } from './errors.js';
+import { getLogLevel, setLogLevel } from './log.js';
+
+export interface GuestResult {
+  guest: string;
+  config: string;
+  result: 'converted' | 'already converted' | 'would change' | 'nothing to change' | 'failed' | 'interrupted' | 'not started';
+  changes: number;
+  seconds: number;
+  next: string;
+  error?: string;
+  runId?: string;
+  domainXml?: string;
+  edits?: { id: string; changed: boolean; files: string[] }[];
+  warnings?: string[];
+}
+
+export interface BatchGuest {
+  name: string;
+  config: string;
+  guest: import('./xen/types.js').XenGuest;
+}
+
+/** Guest configs in a Xen config directory: regular files that set a name and disks (xend-config.sxp, xl.conf, scripts are not guests). */
+export function xenDirConfigs(dir: string): { configs: string[]; skipped: string[] } {
+  const configs: string[] = [];
+  const skipped: string[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    const p = join(dir, f);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (!st.isFile() || st.size > 1024 * 1024 || /\.(sxp|sh|rpmnew|rpmsave|orig|bak|swp)$|~$|^xl\.conf$|^README|^xmexample/.test(f)) {
+      if (st.isFile()) skipped.push(f);
+      continue;
+    }
+    const text = readFileSync(p, 'utf8');
+    if (/^\s*name\s*=/m.test(text) && /^\s*disk\s*=/m.test(text)) configs.push(p);
+    else skipped.push(f);
+  }
+  return { configs, skipped };
+}
+
+function outcome(r: ConvertResult, started: number, config: string): GuestResult {
+  const changes = r.edits.filter((e) => e.changed).length;
+  const result: GuestResult['result'] = r.dryRun ? (r.changed ? 'would change' : 'nothing to change') : r.changed ? 'converted' : 'already converted';
+  return {
+    guest: r.guest, config, result, changes, seconds: (Date.now() - started) / 1000,
+    next: r.dryRun ? `xen2kvm convert ${config}` : r.libvirt ? `virsh start ${r.guest}` : r.domainXml ? `virsh define ${r.domainXml}` : '',
+    ...(r.runId ? { runId: r.runId } : {}),
+    ...(r.domainXml ? { domainXml: r.domainXml } : {}),
+    edits: r.edits.map((e) => ({ id: e.id, changed: e.changed, files: e.files })),
+    warnings: r.warnings,
+  };
+}
+
+export async function runBatch(guests: BatchGuest[], opts: ConvertOptions, jobs: number, interactive: boolean): Promise<GuestResult[]> {
+  // Each guest's own messages go into its report entry; on the terminal, only the batch's lines.
+  const level = getLogLevel();
+  const say = (line: string) => {
+    if (level !== 'quiet') process.stderr.write(`${line}\n`);
+  };
+  if (level === 'normal') setLogLevel('quiet');
+  try {
+    return await runQueue(guests, opts, jobs, interactive, say);
+  } finally {
+    setLogLevel(level);
+  }
+}
+
+async function runQueue(guests: BatchGuest[], opts: ConvertOptions, jobs: number, interactive: boolean, say: (line: string) => void): Promise<GuestResult[]> {
+  const results = new Map<string, GuestResult>();
+  const convertOne = async (g: BatchGuest, stage: (s: string) => void) => {
+    const started = Date.now();
+    try {
+      checkInterrupted();
+      const r = await convertGuest(g.guest, { ...opts, printDiffs: false, progress: stage });
+      results.set(g.config, outcome(r, started, g.config));
+    } catch (e) {
+      const interruptedRun = e instanceof InterruptedError;
+      const text = describeError(e, false).text.replace(/^xen2kvm: /, '');
+      results.set(g.config, {
+        guest: g.name, config: g.config, result: interruptedRun ? 'interrupted' : 'failed', changes: 0,
+        seconds: (Date.now() - started) / 1000, next: interruptedRun ? 'run xen2kvm convert again' : 'fix the cause, then convert it again (xen2kvm inspect helps)', error: text,
+      });
+      throw e;
+    }
+  };
+
+  if (interactive) {
+    const list = new Listr(guests.map((g) => ({
+      title: g.name,
+      task: async (_ctx: unknown, task: { output: string; title: string }) => {
+        await convertOne(g, (s) => {
+          task.output = s;
+        });
+        const r = results.get(g.config)!;
+        task.title = `${g.name}: ${r.result}${r.changes ? ` (${r.changes} edits)` : ''}, ${r.seconds.toFixed(1)} s`;
+      },
+    })), { concurrent: jobs, exitOnError: false, rendererOptions: { collapseErrors: false } });
+    await list.run().catch(() => undefined);
+  } else {
+    const queue = [...guests];
+    const worker = async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) {
+        if (interruption()) break;
+        const stamp = () => new Date().toISOString().slice(11, 19);
+        say(`${stamp()} ${g.name}: started`);
+        await convertOne(g, (s) => say(`${stamp()} ${g!.name}: ${s}`)).catch(() => undefined);
+        const r = results.get(g.config)!;
+        say(`${stamp()} ${g.name}: ${r.result}${r.error ? ` — ${r.error.split('\n')[0]}` : ''} (${r.seconds.toFixed(1)} s)`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, guests.length) }, worker));
+  }
+  return guests.map((g) => results.get(g.config) ?? { guest: g.name, config: g.config, result: 'not started', changes: 0, seconds: 0, next: 'run xen2kvm convert again' });
+}
+
+/** The summary table. */
+export function formatSummary(results: GuestResult[]): string {
+  const rows = [['GUEST', 'RESULT', 'CHANGES', 'TIME', 'NEXT']];
+  for (const r of results) rows.push([r.guest, r.result, String(r.changes), `${r.seconds.toFixed(1)} s`, r.error ? `${r.error.split('\n')[0]}` : r.next]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const lines = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  '));
+  const failed = results.filter((r) => r.result === 'failed').length;
+  const ok = results.filter((r) => r.result === 'converted' || r.result === 'already converted' || r.result === 'would change' || r.result === 'nothing to change').length;
+  lines.push('', `${ok} of ${results.length} guests converted${failed ? `, ${failed} failed` : ''}${results.length - ok - failed ? `, ${results.length - ok - failed} not finished` : ''}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** How many loop devices can still be had: unlimited with /dev/loop-control, else the free ones. */
+export function freeLoopDevices(): number {
+  try {
+    statSync('/dev/loop-control');
+    return Infinity;
+  } catch {
+    /* count */
+  }
+  let free = 0;
+  for (const d of readdirSync('/sys/block').filter((x) => /^loop\d+$/.test(x))) {
+    try {
+      readFileSync(`/sys/block/${d}/loop/backing_file`);
+    } catch {
+      free++;
+    }
+  }
+  return free;
+}
