@@ -16,6 +16,7 @@ import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from './g
 import { ifcfgMacs, reconcileMacs } from './guest/nics.js';
 import { openGuest, type OpenOptions } from './guest/open.js';
 import { remountReadWrite, type MountedGuest } from './image/mount.js';
+import { mbrHasBootCode } from './image/mbr.js';
 import { BOOT_DIR, remapCmdline, renderDomainXml, type DomainOptions } from './host/domain-xml.js';
 import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI, validateXml } from './host/virsh.js';
 import { initrdPath } from './edits/initrd.js';
@@ -84,8 +85,9 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
   };
   const bootDir = opts.bootDir ?? BOOT_DIR;
   const directDir = `${bootDir}/${guest.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-  const needsDirectBoot = renderDomainXml(guest, opts.domain).directBoot !== undefined;
-  const { plan, done, bootFiles } = await guestSide(guest, opts, runId, warnings, lap, needsDirectBoot && !opts.dryRun ? directDir : undefined);
+  const configDirectBoot = renderDomainXml(guest, opts.domain).directBoot !== undefined;
+  const { plan, done, bootFiles, mbrEmpty } = await guestSide(guest, opts, runId, warnings, lap, configDirectBoot, directDir);
+  const needsDirectBoot = configDirectBoot || mbrEmpty;
   const needsChanges = plan.outcomes.some((o) => o.changed);
   if (done !== plan) timings.guestCommand = done.outcomes.reduce((n, o) => n + (o.commandMs ?? 0), 0);
 
@@ -126,10 +128,14 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
  * change (and not in dry-run), remount read-write and apply. A guest that needs
  * nothing (already converted) is never mounted read-write: not a byte changes.
  */
-async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, warnings: Set<string>, lap: (stage: string) => void, directDir?: string) {
+async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, warnings: Set<string>, lap: (stage: string) => void, configDirectBoot: boolean, directDir: string) {
   return withSession(`convert ${guest.file}`, async (acq) => {
     opts.progress?.('attaching');
     const { attached, mounted } = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
+    // A guest booted through pygrub may have no boot loader in its MBR: then it boots its kernel directly.
+    const boot = attached.disks[0];
+    const mbrEmpty = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined && !mbrHasBootCode(boot.whole);
+    if (mbrEmpty) warnings.add(`the MBR of ${boot.disk.vdev} holds no boot loader (the guest booted through ${guest.bootloader}), so the domain boots the guest's kernel directly`);
     const pass = async (fs: MountedGuest, apply: boolean) => {
       opts.progress?.(apply ? 'applying edits' : 'inspecting and planning');
       log.info('inspecting the guest…');
@@ -164,7 +170,7 @@ async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, w
     }
     // A guest without a boot loader of its own boots its kernel directly: copy it out.
     const bootFiles: string[] = [];
-    if (directDir) {
+    if ((configDirectBoot || mbrEmpty) && !opts.dryRun) {
       mkdirSync(directDir, { recursive: true });
       for (const [from, to] of [[done.kernelFacts.image, 'vmlinuz'], [done.initrdPath, 'initrd.img']] as const) {
         const data = await current.fs.read(from, 1024 * 1024 * 1024);
@@ -179,7 +185,7 @@ async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, w
     log.info('unmounting and detaching…');
     await acq.stack.unwind();
     lap('unmount');
-    return { plan, done, bootFiles };
+    return { plan, done, bootFiles, mbrEmpty };
   });
 }
 

@@ -5,6 +5,8 @@ import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import { decompressWith, inspectGuest, chooseKernel, type GuestFacts } from '../guest/inspect.js';
 import { openGuest } from '../guest/open.js';
+import { diagnose } from '../guest/diagnose.js';
+import { mbrHasBootCode } from '../image/mbr.js';
 import type { OpenGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { externalDecompress } from '../guest/decompress.js';
@@ -123,7 +125,7 @@ export function formatReport(r: InspectReport): string {
   for (const n of r.notes) out.push(`Note:        ${n}`);
   if (r.problems.length === 0) out.push('\nReady to convert: xen2kvm convert finds nothing in the way.');
   else {
-    out.push('\nWhat a conversion needs:');
+    out.push(`\nWhat a conversion needs${r.problems.some((p) => p.code.startsWith('pending:')) ? ' (xen2kvm convert does all of it)' : ''}:`);
     for (const p of r.problems) out.push(`  - ${p.message}\n    → ${p.fix}`);
   }
   return `${out.join('\n')}\n`;
@@ -144,7 +146,14 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     const report = await withSession(`inspect ${a.targets.join(' ')}`, async (acq) => {
       const open = await openGuest(guest.disks, { strategy: a.attach ?? 'auto', readOnly: true, force: !!a.force, name: guest.name || undefined, ...(a.root ? { root: a.root } : {}) }, acq);
       const facts = await inspectGuest(open.mounted.fs, decompressWith(externalDecompress));
-      return buildReport(guest, open, facts);
+      // Recovery: every edit that is still pending, with the command that applies it.
+      const boot = open.attached.disks[0];
+      const mbrEmpty = !!boot?.table && guest.bootloader !== undefined && !mbrHasBootCode(boot.whole);
+      const findings = await diagnose(open.mounted.fs, guest, facts, a.targets.join(' '), mbrEmpty);
+      // The generic problems that a pending edit states better are replaced by it.
+      const covered: Record<string, string> = { 'pending:grub-default': 'default-kernel-xen', 'pending:initrd': 'initrd-without-virtio' };
+      const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings];
+      return buildReport(guest, open, { ...facts, problems });
     });
     log.verbose('detached everything');
     process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));

@@ -85,7 +85,7 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
   } else {
     os.ele('boot', { dev: 'hd' });
   }
-  if (guest.bootloader) warnings.push(`the Xen boot loader ${guest.bootloader} is not used under KVM: the guest boots ${directBoot ? 'its kernel directly' : 'from its own disk (its MBR needs a boot loader; xen2kvm convert checks that)'}`);
+  if (guest.bootloader && !opts.directBoot) warnings.push(`the Xen boot loader ${guest.bootloader} is not used under KVM: the guest boots ${directBoot ? 'its kernel directly' : 'from its own disk (its MBR needs a boot loader; xen2kvm inspect and convert check that)'}`);
 
   const features = dom.ele('features');
   if (!hvm || guest.features.acpi) features.ele('acpi');

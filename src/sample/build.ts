@@ -33,6 +33,8 @@ export interface SampleOptions {
   macs?: string[];
   /** Leave out the non-Xen kernel (a guest that only Xen can boot). */
   onlyXenKernel?: boolean;
+  /** No boot loader in the MBR (a guest pygrub booted from the start). */
+  emptyMbr?: boolean;
 }
 
 async function mkext3(image: string, stage: string, offset: number, sizeBytes: number, label?: string): Promise<void> {
@@ -108,9 +110,11 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
     rmSync(image, { force: true });
     writeFileSync(image, '');
     truncateSync(image, total);
-    const fd = openSync(image, 'r+');
-    writeSync(fd, grubBootSector(), 0, 440, 0);
-    closeSync(fd);
+    if (!opts.emptyMbr) {
+      const fd = openSync(image, 'r+');
+      writeSync(fd, grubBootSector(), 0, 440, 0);
+      closeSync(fd);
+    }
     await run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', image], {
       input: `label: dos\nstart=${bootStart / 512}, size=${bootSize / 512}, type=83, bootable\nstart=${pvStart / 512}, size=${pvSize / 512}, type=8e\n`,
     });

@@ -137,3 +137,19 @@ t.test('guest symlinks are followed inside the guest, never out to the host', as
   await applyEdits(guestFs(root), RHEL_EDITS.filter((e) => e.id === 'securetty'), ctx, { dryRun: false, runId: 'r3', label: 'test1', runInGuest: async () => undefined });
   t.equal(readFileSync(hostFile, 'utf8'), 'HOST\n', 'the host file is untouched');
 });
+
+t.test('diagnosis: an interrupted conversion is reported with its rollback command', async (t) => {
+  const { diagnose } = await import('../../src/guest/diagnose.js');
+  const { inspectGuest } = await import('../../src/guest/inspect.js');
+  const root = sampleTree();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const fs = guestFs(root);
+  const ctx = await contextFor(root);
+  await applyEdits(fs, RHEL_EDITS, ctx, { dryRun: false, runId: '20261127T000000-cccccc', label: 'test1', runInGuest: fakeMkinitrd(root, true) });
+  const manifestPath = join(root, 'var/lib/xen2kvm/backup/20261127T000000-cccccc/manifest.json');
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  writeFileSync(manifestPath, JSON.stringify({ ...m, complete: false }));
+  const found = await diagnose(fs, ctx.guest, await inspectGuest(fs), '/etc/xen/test1', false);
+  t.same(found.map((p) => p.code), ['interrupted-conversion']);
+  t.equal(found[0].fix, 'xen2kvm rollback /etc/xen/test1 --run-id 20261127T000000-cccccc, then xen2kvm convert /etc/xen/test1');
+});
