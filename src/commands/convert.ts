@@ -162,6 +162,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
 export const listEditsCommand: CommandModule<object, object> = {
   command: 'list-edits',
   describe: 'List the guest edits convert makes, in order',
+  builder: (y) => y.example('$0 list-edits', 'The edit ids --only takes') as never,
   handler: () => {
     const width = Math.max(...RHEL_EDITS.map((e) => e.id.length));
     for (const e of RHEL_EDITS) process.stdout.write(`${e.id.padEnd(width)}  ${e.describe}\n`);
