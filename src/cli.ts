@@ -60,6 +60,10 @@ function build(argv: string[]): Argv {
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // A reader that goes away (xen2kvm demo | head) must not kill the run before its undo runs.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   try {
     await build(argv).parseAsync();
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, figures printed (not timed tests).
 import { benchAttach } from './attach.js';
 import { benchConvert } from './convert.js';
+import { benchBatch } from './batch.js';
 
 const which = process.argv[2] ?? 'all';
 if (which === 'all' || which === 'attach') {
@@ -8,4 +9,7 @@ if (which === 'all' || which === 'attach') {
 }
 if (which === 'all' || which === 'convert') {
   for (const line of await benchConvert()) process.stdout.write(`${line}\n`);
+}
+if (which === 'all' || which === 'batch') {
+  for (const line of await benchBatch()) process.stdout.write(`${line}\n`);
 }
