@@ -5,6 +5,8 @@ import { buildHostVg, buildRhel5Guest } from '../../src/sample/build.js';
 import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../src/sample/rhel5-tree.js';
 import { dmTables, hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, strategies, workspace, xen2kvm } from '../helpers/system.js';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 if (!isRoot) {
   t.fail('the integration tests need root (loop devices, mounts)');
@@ -101,6 +103,26 @@ if (!isRoot) {
     const r = xen2kvm(ws, ['inspect', a.config, '--attach', 'kpartx']);
     t.equal(r.code, 2);
     t.match(r.stderr, /--attach kpartx needs device-mapper.*\nUse --attach loop/);
+    nothingLeft(t);
+  });
+
+  t.test('a qcow2 disk (tap:qcow2:) goes through qemu-nbd, or is refused with the conversion command', async (t) => {
+    const dir = join(ws.dir, 'qcow');
+    mkdirSync(dir, { recursive: true });
+    const qcow = join(dir, 'rhel5.qcow2');
+    execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', a.images[0], qcow]);
+    const config = join(dir, 'rhel5q');
+    writeFileSync(config, readFileSync(a.config, 'utf8').replace(`tap:aio:${a.images[0]}`, `tap:qcow2:${qcow}`).replace('name = "rhel5"', 'name = "rhel5q"'));
+    const r = xen2kvm(ws, ['inspect', config, '--json']);
+    if (existsSync('/sys/block/nbd0')) {
+      t.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      t.equal(j.filesystems.find((f: { mountpoint?: string }) => f.mountpoint === '/')?.name, '/dev/VolGroup00/LogVol00');
+      t.equal(readFileSync('/sys/block/nbd0/size', 'utf8').trim(), '0', 'the nbd device is disconnected afterwards');
+    } else {
+      t.equal(r.code, 2);
+      t.match(r.stderr, /disk xvda is qcow2, which needs the nbd kernel module, and this kernel has none\nConvert the image to raw first: qemu-img convert -f qcow2 -O raw /);
+    }
     nothingLeft(t);
   });
 
