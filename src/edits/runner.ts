@@ -79,6 +79,13 @@ export async function applyEdits<C>(fs: GuestFs, edits: Edit<C>[], ctx: C, opts:
       checkInterrupted();
       const outcome: EditOutcome = { id: edit.id, describe: edit.describe, changed: false, files: [], diff: '' };
       outcomes.push(outcome);
+      /** Records one change of this edit: the file, and its diff (shown as it is made). */
+      const change = (file: string, d: string) => {
+        outcome.changed = true;
+        outcome.files.push(file);
+        outcome.diff += d;
+        opts.onDiff?.(d);
+      };
       if (edit.kind === 'file') {
         const paths = await edit.paths(fs, ctx);
         let seen = false;
@@ -89,11 +96,7 @@ export async function applyEdits<C>(fs: GuestFs, edits: Edit<C>[], ctx: C, opts:
           const before = (await fs.readText(real))!;
           const after = edit.apply(before, ctx, real);
           if (after === before) continue;
-          const d = diffOf(real, before, after);
-          outcome.changed = true;
-          outcome.files.push(real);
-          outcome.diff += d;
-          opts.onDiff?.(d);
+          change(real, diffOf(real, before, after));
           if (opts.dryRun) continue;
           let entry = modifiedEntry(real);
           if (!entry) {
@@ -108,11 +111,7 @@ export async function applyEdits<C>(fs: GuestFs, edits: Edit<C>[], ctx: C, opts:
         if (!seen && edit.create) {
           const c = edit.create(ctx);
           if (c && (await fs.kind(c.path)) === undefined) {
-            const d = diffOf(c.path, '', c.text);
-            outcome.changed = true;
-            outcome.files.push(c.path);
-            outcome.diff += d;
-            opts.onDiff?.(d);
+            change(c.path, diffOf(c.path, '', c.text));
             if (!opts.dryRun) {
               await record({ action: 'created', edit: edit.id, path: c.path, sha256After: sha256(c.text) });
               atomicWrite(await hostPathNoFollow(fs, c.path), c.text, c.mode);
@@ -121,28 +120,18 @@ export async function applyEdits<C>(fs: GuestFs, edits: Edit<C>[], ctx: C, opts:
         }
       } else if (edit.kind === 'tree') {
         for (const op of await edit.plan(fs, ctx)) {
-          outcome.changed = true;
           if (op.op === 'symlink') {
-            outcome.files.push(op.path);
-            const d = `symlink ${op.path} → ${op.target}\n`;
-            outcome.diff += d;
-            opts.onDiff?.(d);
+            change(op.path, `symlink ${op.path} → ${op.target}\n`);
             if (opts.dryRun) continue;
             await record({ action: 'symlinked', edit: edit.id, path: op.path, target: op.target });
             symlinkSync(op.target, await hostPathNoFollow(fs, op.path));
           } else if (op.op === 'rename') {
-            outcome.files.push(op.to);
-            const d = `rename ${op.from} → ${op.to}\n`;
-            outcome.diff += d;
-            opts.onDiff?.(d);
+            change(op.to, `rename ${op.from} → ${op.to}\n`);
             if (opts.dryRun) continue;
             await record({ action: 'renamed', edit: edit.id, from: op.from, to: op.to });
             renameSync(await hostPathNoFollow(fs, op.from), await hostPathNoFollow(fs, op.to));
           } else {
-            outcome.files.push(op.path);
-            const d = diffOf(op.path, '', op.text);
-            outcome.diff += d;
-            opts.onDiff?.(d);
+            change(op.path, diffOf(op.path, '', op.text));
             if (opts.dryRun) continue;
             await record({ action: 'created', edit: edit.id, path: op.path, sha256After: sha256(op.text) });
             atomicWrite(await hostPathNoFollow(fs, op.path), op.text, op.mode);
@@ -151,13 +140,10 @@ export async function applyEdits<C>(fs: GuestFs, edits: Edit<C>[], ctx: C, opts:
       } else {
         const why = await edit.needed(fs, ctx);
         if (!why) continue;
-        outcome.changed = true;
         outcome.note = why;
         const argv = edit.argv(ctx);
-        outcome.files.push(...edit.touches(ctx));
-        const d = `run in the guest: ${argv.join(' ')}\n`;
-        outcome.diff += d;
-        opts.onDiff?.(d);
+        change(edit.touches(ctx)[0], `run in the guest: ${argv.join(' ')}\n`);
+        outcome.files.push(...edit.touches(ctx).slice(1));
         if (opts.dryRun) continue;
         for (const path of edit.touches(ctx)) {
           if (modifiedEntry(path)) continue;
