@@ -19,8 +19,10 @@ t.teardown(() => rmSync(root, { recursive: true, force: true }));
 const ctx = await contextFor(root);
 const grub = read(root, 'boot/grub/grub.conf');
 
+type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
+
 /** Checks f(before) = after, f(after) = after. */
-function beforeAfter(tt: typeof t, f: (s: string) => string, before: string, after: string) {
+function beforeAfter(tt: Tap, f: (s: string) => string, before: string, after: string) {
   tt.equal(f(before), after, 'before → after');
   tt.equal(f(after), after, 'apply twice = apply once');
 }

@@ -78,7 +78,7 @@ t.test('apply: every change backed up, modes and owners kept; rollback restores 
 
   // A second run changes nothing (the initrd now has virtio, so it is not rebuilt).
   const ctx2 = await contextFor(root);
-  const again = await applyEdits(fs, RHEL_EDITS, ctx2, { dryRun: false, runId: '20261127T000001-bbbbbb', label: 'test1', runInGuest: async () => t.fail('no command the second time') });
+  const again = await applyEdits(fs, RHEL_EDITS, ctx2, { dryRun: false, runId: '20261127T000001-bbbbbb', label: 'test1', runInGuest: async () => { t.fail('no command the second time'); } });
   t.same(again.outcomes.filter((o) => o.changed).map((o) => o.id), []);
   t.equal(again.manifest, undefined, 'no backup area for a run that changed nothing');
 
@@ -94,7 +94,7 @@ t.test('dry-run writes nothing and returns the diffs', async (t) => {
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const before = snapshot(root);
   const diffs: string[] = [];
-  const r = await applyEdits(guestFs(root), RHEL_EDITS, await contextFor(root), { dryRun: true, runId: 'x', label: 'test1', runInGuest: async () => t.fail('no command in dry-run'), onDiff: (d) => diffs.push(d) });
+  const r = await applyEdits(guestFs(root), RHEL_EDITS, await contextFor(root), { dryRun: true, runId: 'x', label: 'test1', runInGuest: async () => { t.fail('no command in dry-run'); }, onDiff: (d) => diffs.push(d) });
   t.same(snapshot(root), before);
   t.match(r.outcomes.find((o) => o.id === 'inittab')?.diff, /-co:2345:respawn:\/sbin\/agetty xvc0 9600 vt100-nav\n\+co:2345:respawn:\/sbin\/agetty ttyS0 115200 vt100-nav/);
   t.match(diffs.join(''), /run in the guest: \/sbin\/mkinitrd -f --with=virtio_pci --with=virtio_blk --with=virtio_net --builtin=xenblk \/boot\/initrd-2\.6\.18-128\.1\.16\.el5\.img 2\.6\.18-128\.1\.16\.el5/);

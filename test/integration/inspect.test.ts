@@ -1,6 +1,7 @@
 // Integration (root, loop devices): attach, mount and inspect the sample guests
 // with every strategy this kernel allows, and leave nothing behind.
 import t from 'tap';
+const tap = t;
 import { buildHostVg, buildRhel5Guest } from '../../src/sample/build.js';
 import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../src/sample/rhel5-tree.js';
 import { dmTables, hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, strategies, workspace, xen2kvm } from '../helpers/system.js';
@@ -16,7 +17,7 @@ if (!isRoot) {
   const a = await buildRhel5Guest(ws.dir, { name: 'rhel5' });
   const b = await buildRhel5Guest(ws.dir, { name: 'flat5', layout: 'flat', macs: ['00:16:3e:2b:00:01'] });
 
-  const nothingLeft = (t: { same: (a: unknown, b: unknown, m?: string) => unknown }) => {
+  const nothingLeft = (t: Parameters<Parameters<typeof tap.test>[0]>[0]) => {
     t.same(loopsUnder(ws.dir), [], 'no loop device of ours is left');
     t.same(mountsUnder(ws.runDir), [], 'nothing of ours is mounted');
     t.same(dmTables(/^(loop\d+p\d+|VolGroup00-)/), [], 'no device-mapper table of ours is left');
