@@ -70,7 +70,8 @@ export interface ConvertResult {
 
 export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promise<ConvertResult> {
   // 1. The Xen config, already parsed: fail on what KVM cannot express before touching a disk.
-  renderDomainXml(guest, opts.domain);
+  // Whether the config alone means direct boot (a dom0 kernel, partitionless disks) is known here too.
+  const configDirectBoot = renderDomainXml(guest, opts.domain).directBoot !== undefined;
   const warnings = new Set<string>();
   const runId = newRunId();
 
@@ -85,7 +86,6 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
   };
   const bootDir = opts.bootDir ?? BOOT_DIR;
   const directDir = `${bootDir}/${guest.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-  const configDirectBoot = renderDomainXml(guest, opts.domain).directBoot !== undefined;
   const { plan, done, bootFiles, mbrEmpty } = await guestSide(guest, opts, runId, warnings, lap, configDirectBoot, directDir);
   const needsDirectBoot = configDirectBoot || mbrEmpty;
   const needsChanges = plan.outcomes.some((o) => o.changed);
