@@ -136,10 +136,14 @@ async function guestSide(guest: XenGuest, opts: ConvertOptions, runId: string, w
     const boot = attached.disks[0];
     const mbrEmpty = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined && !mbrHasBootCode(boot.whole);
     if (mbrEmpty) warnings.add(`the MBR of ${boot.disk.vdev} holds no boot loader (the guest booted through ${guest.bootloader}), so the domain boots the guest's kernel directly`);
+    // The facts are read once, on the read-only mount; nothing changes before the read-write remount.
+    let facts: GuestFacts | undefined;
     const pass = async (fs: MountedGuest, apply: boolean) => {
       opts.progress?.(apply ? 'applying edits' : 'inspecting and planning');
-      log.info('inspecting the guest…');
-      const facts = await inspectGuest(fs.fs, decompressWith(externalDecompress));
+      if (!facts) {
+        log.info('inspecting the guest…');
+        facts = await inspectGuest(fs.fs, decompressWith(externalDecompress));
+      }
       const ctx = editContext(guest, facts, opts, (w) => warnings.add(w));
       const edits = selectEdits(facts, opts);
       log.info(`${apply ? 'applying' : 'planning'} ${edits.length} edits…`);
