@@ -17,6 +17,7 @@ import { configuredAddresses, detectNetStyle, existingNetworks, HOST_EDITS, natC
 import { hugepagesFor, readMeminfo } from '../host/sysctl.js';
 import { defineNetwork, libvirtReachable, networkBridges, networkExists, networkXml, validateXml } from '../host/virsh.js';
 import { log } from '../log.js';
+import { run } from '../run.js';
 import { loadGuest } from './domxml.js';
 
 interface HostPrepArgs {
@@ -96,7 +97,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
     const defaultXml = live ? await networkXml('default') : await fs.readText('/etc/libvirt/qemu/networks/default.xml');
     const defaultNet = defaultXml ? readNetworkXml(defaultXml).net : undefined;
     if (!nat && defaultNet) {
-      const clash = natClash(defaultNet, [...(await configuredAddresses(fs)), ...(hostonly ? [hostonly.net] : [])]);
+      const clash = natClash(defaultNet, [...(await configuredAddresses(fs)), ...(root === '/' ? await liveAddresses() : []), ...(hostonly ? [hostonly.net] : [])]);
       if (clash) {
         const next = [122, 123, 124, 150, 200].map((n) => ({ address: `192.168.${n}.1`, prefix: 24 })).find((c) => !natClash(c, [clash]) && !(hostonly && natClash(c, [hostonly.net])));
         if (next) {
@@ -180,6 +181,14 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
     log.verbose('done');
   },
 };
+
+/** The IPv4 addresses this host has now (ip -j addr), except loopback and libvirt's own bridges. */
+async function liveAddresses(): Promise<Ipv4Net[]> {
+  const r = await run('ip', ['-j', '-4', 'addr', 'show'], { allowFailure: true }).catch(() => undefined);
+  if (!r || r.exitCode !== 0) return [];
+  const links = JSON.parse(r.stdout) as { ifname: string; addr_info?: { local: string; prefixlen: number }[] }[];
+  return links.filter((l) => l.ifname !== 'lo' && !/^virbr/.test(l.ifname)).flatMap((l) => (l.addr_info ?? []).map((a) => ({ address: a.local, prefix: a.prefixlen })));
+}
 
 function formatHostPrep(outcomes: EditOutcome[], actions: string[], warnings: string[], dryRun: boolean, root: string): string {
   const width = Math.max(...outcomes.map((o) => o.id.length));
