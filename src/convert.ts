@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { UserError } from './errors.js';
 import { editsFor } from './edits/index.js';
 import { newRunId } from './edits/manifest.js';
+import { buildEditContext } from './edits/context.js';
 import { applyEdits, type EditOutcome } from './edits/runner.js';
 import type { EditContext } from './edits/types.js';
 import { atomicWrite } from './edits/files.js';
@@ -22,7 +23,6 @@ import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI, validateX
 import { initrdPath } from './edits/initrd.js';
 import { log } from './log.js';
 import { withSession } from './session.js';
-import { planDevices } from './xen/devmap.js';
 import type { XenGuest } from './xen/types.js';
 
 export interface ConvertOptions {
@@ -221,11 +221,7 @@ function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, w
     throw new UserError(only ? only.message : 'no kernel that can boot under KVM was found', only?.fix ?? 'Install a non-Xen kernel with virtio drivers in the guest first.');
   }
   if (facts.bootloader.kind === 'grub2') throw new UserError('the guest boots with GRUB 2, which xen2kvm does not edit yet', 'xen2kvm inspect shows what the guest needs; convert it by hand or with virt-v2v.');
-  const deviceMap = planDevices(guest, { machine: opts.domain.machine ?? 'pc', hvmVirtio: !!opts.domain.hvmVirtio });
-  return {
-    guest, facts, kernel, deviceMap, macs: guest.nics.map((n) => n.mac ?? ''),
-    serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, arch: facts.arch, warn,
-  };
+  return buildEditContext(guest, facts, kernel, { ...opts.domain, serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, warn });
 }
 
 function selectEdits(facts: GuestFacts, opts: ConvertOptions) {

@@ -63,6 +63,11 @@ export function domainOptions(a: HostMappingArgs): DomainOptions {
   };
 }
 
+/** `--disk VDEV=PATH`, for every command that reads a guest's disks from its config. */
+export function diskOption<T>(y: import('yargs').Argv<T>) {
+  return y.option('disk', { type: 'string', array: true, describe: 'Use PATH for the disk VDEV instead of the config\'s (VDEV=PATH, repeatable)' });
+}
+
 /** The host-mapping options shared by domxml and convert. */
 export function hostMappingOptions<T>(y: import('yargs').Argv<T>) {
   return y
@@ -71,7 +76,6 @@ export function hostMappingOptions<T>(y: import('yargs').Argv<T>) {
     .option('machine', { type: 'string', default: 'pc', describe: 'QEMU machine type (pc or q35)' })
     .option('emulator', { type: 'string', describe: 'Path of the QEMU emulator to name in the XML' })
     .option('hvm-virtio', { type: 'boolean', describe: 'Give HVM guests virtio disks and NICs (only if they have virtio drivers)' })
-    .option('disk', { type: 'string', array: true, describe: 'Use PATH for the disk VDEV instead of the config\'s (VDEV=PATH, repeatable)' })
     .option('hugepages', { type: 'boolean', describe: 'Back the guest\'s memory with hugepages (see host-prep --hugepages-for)' });
 }
 
@@ -79,7 +83,7 @@ export const domxmlCommand: CommandModule<object, DomxmlArgs> = {
   command: 'domxml <config>',
   describe: 'Print the KVM domain XML for a Xen guest config',
   builder: (y) =>
-    hostMappingOptions(y)
+    diskOption(hostMappingOptions(y))
       .positional('config', { type: 'string', demandOption: true, describe: 'Xen config file (xm or xl syntax), e.g. /etc/xen/test1' })
       .option('print-guest', { type: 'boolean', describe: 'Print the parsed guest model as JSON instead' })
       .example('$0 domxml /etc/xen/test1 --bridge xenbr0=br0 --network xenbr1=hostonly', 'KVM XML with the NICs moved to br0 and the hostonly network')

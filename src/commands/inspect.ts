@@ -13,7 +13,7 @@ import { externalDecompress } from '../guest/decompress.js';
 import { withSession } from '../session.js';
 import { diskLetters } from '../xen/disk.js';
 import type { XenDisk, XenGuest } from '../xen/types.js';
-import { loadGuest } from './domxml.js';
+import { diskOption, loadGuest } from './domxml.js';
 
 export interface AttachArgs {
   disk?: string[];
@@ -29,8 +29,7 @@ interface InspectArgs extends AttachArgs {
 
 /** The options every command that opens a guest shares. */
 export function attachOptions<T>(y: import('yargs').Argv<T>) {
-  return y
-    .option('disk', { type: 'string', array: true, describe: 'Use PATH for the disk VDEV instead of the config\'s (VDEV=PATH, repeatable)' })
+  return diskOption(y)
     .option('attach', { choices: ['auto', 'kpartx', 'loop'] as const, default: 'auto' as const, describe: 'How to reach partitions and LVs: kpartx + vgchange (device-mapper), or loop devices at offsets' })
     .option('root', { type: 'string', describe: 'The root filesystem, when several look like one (VG/LV, xvda2 or a device)' })
     .option('force', { type: 'boolean', describe: 'Go on even though the disks look in use (dangerous)' });

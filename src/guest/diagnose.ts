@@ -5,10 +5,9 @@
 import { listRuns } from '../edits/rollback.js';
 import { applyEdits } from '../edits/runner.js';
 import { editsFor } from '../edits/index.js';
-import type { EditContext } from '../edits/types.js';
+import { buildEditContext } from '../edits/context.js';
 import type { GuestFs } from './guestfs.js';
 import { chooseKernel, type GuestFacts, type GuestProblem } from './inspect.js';
-import { planDevices } from '../xen/devmap.js';
 import type { XenGuest } from '../xen/types.js';
 
 /** What each unapplied edit means for a guest that must boot under KVM (user-pain-points.md). */
@@ -42,10 +41,7 @@ export async function diagnose(fs: GuestFs, guest: XenGuest, facts: GuestFacts, 
   const kernel = chooseKernel(facts.kernels, facts.bootloader.kind);
   const edits = editsFor(facts.os.family);
   if (!kernel || !edits || facts.bootloader.kind === 'grub2') return out;
-  const ctx: EditContext = {
-    guest, facts, kernel, deviceMap: planDevices(guest, { machine: 'pc', hvmVirtio: false }), macs: guest.nics.map((n) => n.mac ?? ''),
-    serialSpeed: 115200, clockFix: true, arch: facts.arch, warn: () => undefined,
-  };
+  const ctx = buildEditContext(guest, facts, kernel, { serialSpeed: 115200, clockFix: true, warn: () => undefined });
   const { outcomes } = await applyEdits(fs, edits, ctx, { dryRun: true, runId: 'diagnose', label: guest.name, runInGuest: async () => undefined });
   for (const o of outcomes.filter((x) => x.changed)) {
     out.push({ code: `pending:${o.id}`, message: MEANING[o.id] ?? o.describe, fix: `xen2kvm convert ${target} --only ${o.id}` });

@@ -6,7 +6,7 @@ import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { log } from '../log.js';
 import { run } from '../run.js';
 import type { CleanupStack } from '../cleanup.js';
-import { describeAcquisition, type Acquisition, type Journal } from './journal.js';
+import { describeAcquisition, pidAlive, type Acquisition, type Journal } from './journal.js';
 import { lvmArgs, lvmEnv } from '../lvm/lvm.js';
 
 /** Mount targets in /proc/mounts (octal escapes decoded). */
@@ -67,7 +67,7 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
     case 'lock':
       try {
         const pid = Number(readFileSync(a.path, 'utf8').trim());
-        if (pid === process.pid || !Number.isFinite(pid) || pid <= 0 || !(await isOtherLiveProcess(pid))) unlinkSync(a.path);
+        if (pid === process.pid || !Number.isFinite(pid) || pid <= 0 || !pidAlive(pid)) unlinkSync(a.path);
       } catch {
         /* gone */
       }
@@ -79,16 +79,6 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       return;
-  }
-}
-
-async function isOtherLiveProcess(pid: number): Promise<boolean> {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
