@@ -17,17 +17,6 @@ export interface GlobalArgs {
   debug?: boolean;
 }
 
-/** Parses `A=B` pairs given with a repeatable option into a record. */
-export function parsePairs(option: string, values: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values ?? []) {
-    const eq = v.indexOf('=');
-    if (eq <= 0 || eq === v.length - 1) throw new UserError(`--${option} ${v}: expected FROM=TO, e.g. --${option} xenbr0=br0`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
-
 function build(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('xen2kvm')

@@ -19,6 +19,7 @@ export const COMMANDS = {
   lz4: 'lz4',
   lvm: 'lvm',
   mount: 'mount',
+  node: process.execPath,
   qemuImg: 'qemu-img',
   qemuNbd: 'qemu-nbd',
   sfdisk: 'sfdisk',

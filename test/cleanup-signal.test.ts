@@ -9,7 +9,7 @@ import { repoRoot } from './helpers/corpus.js';
 function child(dir: string, marker: string, wait: string) {
   const script = join(dir, 'child.mjs');
   writeFileSync(script, `
-import { withCleanup, sleepInterruptibly } from ${JSON.stringify(join(repoRoot, 'dist/cleanup.js'))};
+import { withCleanup, sleepInterruptibly } from ${JSON.stringify(join(repoRoot, 'dist/src/cleanup.js'))};
 import { writeFileSync } from 'node:fs';
 try {
   await withCleanup(async (s) => {

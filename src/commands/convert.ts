@@ -1,15 +1,15 @@
 // `xen2kvm convert CONFIG`: the guest edits, then the domain XML.
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { convertGuest, type ConvertOptions, type ConvertResult } from '../convert.js';
+import { convertGuest, type ConvertOptions } from '../convert.js';
 import { formatSummary, freeLoopDevices, runBatch, xenDirConfigs } from '../batch.js';
 import { interruption } from '../cleanup.js';
-import { atomicWrite } from '../edits/files.js';
-import { RHEL_EDITS } from '../edits/index.js';
+import { atomicWrite } from '../tree/files.js';
+import { RHEL_EDITS } from '../edits/families.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { log } from '../log.js';
-import { attachOptions, type AttachArgs } from './inspect.js';
-import { domainOptions, hostMappingOptions, loadGuest, type HostMappingArgs } from './domxml.js';
+import { attachOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
+import { formatResult } from '../report/conversion.js';
 
 interface ConvertArgs extends AttachArgs, HostMappingArgs {
   configs: string[];
@@ -28,28 +28,6 @@ interface ConvertArgs extends AttachArgs, HostMappingArgs {
   define?: boolean;
   autostart?: boolean;
   'boot-dir'?: string;
-}
-
-export function formatResult(r: ConvertResult): string {
-  const out: string[] = [];
-  const width = Math.max(...r.edits.map((e) => e.id.length));
-  out.push(`${r.dryRun ? 'Dry run — nothing was written. ' : ''}Guest ${r.guest}: kernel ${r.kernel} boots under KVM.`);
-  for (const e of r.edits) {
-    const state = e.changed ? (r.dryRun ? 'would change' : 'changed') : 'unchanged';
-    out.push(`  ${state.padEnd(12)} ${e.id.padEnd(width)}  ${e.changed ? e.files.join(', ') : e.describe}`);
-  }
-  if (!r.changed) out.push('Already converted: nothing in the guest needed changing.');
-  else if (!r.dryRun && r.runId) out.push(`Backups of every changed file are in the guest under /var/lib/xen2kvm/backup/${r.runId}/ (xen2kvm rollback puts them back).`);
-  for (const w of r.warnings) out.push(`warning: ${w}`);
-  for (const f of r.bootFiles ?? []) out.push(`Copied for direct boot: ${f}`);
-  if (r.domainXml) out.push(`Domain XML: ${r.domainXml}`);
-  if (r.libvirt) {
-    for (const l of r.libvirt) out.push(`Done: ${l}`);
-    out.push(`Next: virsh start ${r.guest} && virsh console ${r.guest}`);
-  } else if (r.domainXml) {
-    out.push(`Next: virsh define ${r.domainXml} && virsh start ${r.guest} && virsh console ${r.guest}`);
-  }
-  return `${out.join('\n')}\n`;
 }
 
 export const convertCommand: CommandModule<object, ConvertArgs> = {

@@ -1,27 +1,35 @@
 // `xen2kvm demo`: the whole job on a sample guest, in one command — builds a
-// RHEL 5.3 PV guest image and its Xen config in a temp dir (the same builder the
-// tests use), inspects it, converts it with diffs, prints the domain XML, and
-// removes everything.
+// RHEL 5.3 PV guest image and its Xen config in a temp dir (with the package's
+// own builder, dist/scripts/images/cli.js, the one the tests use), inspects it,
+// converts it with diffs, prints the domain XML, and removes everything.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { convertGuest } from '../convert.js';
 import { UserError } from '../errors.js';
 import { decompressWith, inspectGuest } from '../guest/inspect.js';
 import { externalDecompress } from '../guest/decompress.js';
 import { openGuest } from '../guest/open.js';
-import { buildRhel5Guest } from '../sample/build.js';
+import { run } from '../run.js';
 import { withSession } from '../session.js';
 import { parseXenConfig } from '../xen/parse.js';
-import { buildReport, formatReport } from './inspect.js';
-import { formatResult } from './convert.js';
+import { buildReport, formatReport } from '../report/inspection.js';
+import { formatResult } from '../report/conversion.js';
 
 interface DemoArgs {
   keep?: boolean;
 }
 
 const section = (title: string) => process.stdout.write(`\n=== ${title} ${'='.repeat(Math.max(3, 72 - title.length))}\n`);
+
+/** Builds the sample guest with the builder the package ships (it is no part of the product's code). */
+async function buildSample(dir: string): Promise<{ config: string; images: string[] }> {
+  const builder = fileURLToPath(new URL('../../scripts/images/cli.js', import.meta.url));
+  const r = await run('node', [builder, dir, '--one', 'demo'], { advice: 'The sample guest builder needs mke2fs, sfdisk, lvm and busybox-static (scripts/setup.sh installs them).' });
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { config: string; images: string[] };
+}
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: 'demo',
@@ -34,7 +42,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-demo-'));
     try {
       section('1. A Xen PV guest: RHEL 5.3 as the blog post found it');
-      const sample = await buildRhel5Guest(join(dir, 'xen'), { name: 'demo' });
+      const sample = await buildSample(join(dir, 'xen'));
       process.stdout.write(`Disk image ${sample.images[0]} (MBR: /boot + LVM VolGroup00), Xen config ${sample.config}:\n\n`);
       process.stdout.write(readFileSync(sample.config, 'utf8'));
       const guest = parseXenConfig(readFileSync(sample.config, 'utf8'), sample.config);

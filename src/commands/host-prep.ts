@@ -4,11 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { newRunId } from '../edits/manifest.js';
-import { applyEdits, type EditOutcome } from '../edits/runner.js';
-import { atomicWrite } from '../edits/files.js';
+import { newRunId } from '../tree/manifest.js';
+import { applyEdits, type EditOutcome } from '../tree/runner.js';
+import { atomicWrite } from '../tree/files.js';
 import { UserError } from '../errors.js';
-import { guestFs } from '../guest/guestfs.js';
+import { rootFs } from '../tree/fs.js';
 import { renderDomainXml } from '../host/domain-xml.js';
 import { parseCidr, type Ipv4Net } from '../host/ipv4.js';
 import { freeBridgeName, readNetworkXml, readdressNetworkXml, renderNetworkXml } from '../host/network-xml.js';
@@ -18,7 +18,7 @@ import { hugepagesFor, readMeminfo } from '../host/sysctl.js';
 import { defineNetwork, libvirtReachable, networkBridges, networkExists, networkXml, validateXml } from '../host/virsh.js';
 import { log } from '../log.js';
 import { run } from '../run.js';
-import { loadGuest } from './domxml.js';
+import { loadGuest } from './options.js';
 
 interface HostPrepArgs {
   'host-root': string;
@@ -70,7 +70,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
     if (!existsSync(root)) throw new UserError(`--host-root ${root} does not exist`);
     if ((a['hostonly-network'] === undefined) !== (a['hostonly-address'] === undefined)) throw new UserError('--hostonly-network and --hostonly-address go together');
     if (!Number.isInteger(a.swappiness) || a.swappiness < 0 || a.swappiness > 100) throw new UserError('--swappiness takes 0 to 100');
-    const fs = guestFs(root);
+    const fs = rootFs(root);
     const dryRun = !!a['dry-run'];
     const warnings: string[] = [];
     const actions: string[] = [];

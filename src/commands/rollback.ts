@@ -1,11 +1,11 @@
 // `xen2kvm rollback CONFIG|DISK…`: restores a converted guest's files from the
 // backups its conversion left inside it.
 import type { CommandModule } from 'yargs';
-import { rollbackGuest } from '../edits/rollback.js';
+import { rollbackGuest } from '../tree/rollback.js';
 import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
-import { attachOptions, guestFromTargets, type AttachArgs } from './inspect.js';
+import { attachOptions, guestFromTargets, type AttachArgs } from './options.js';
 
 interface RollbackArgs extends AttachArgs {
   targets: string[];

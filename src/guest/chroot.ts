@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import { run } from '../run.js';
 import type { Acquirer } from '../image/release.js';
-import type { GuestFs } from './guestfs.js';
+import type { RootFs } from '../tree/fs.js';
 
 const BINDS = ['/proc', '/sys', '/dev'];
 
-export async function runInGuestChroot(root: string, fs: GuestFs, argv: string[], acq: Acquirer): Promise<string> {
+export async function runInGuestChroot(root: string, fs: RootFs, argv: string[], acq: Acquirer): Promise<string> {
   const stack = acq.stack;
   const before = stack.size;
   try {

@@ -1,12 +1,12 @@
 // Inspection of a mounted guest: distribution, kernels (Xen-only? virtio?),
 // their initrds, boot loader, init system, initrd tool — and what a conversion
-// needs. Reads through a GuestFs, so it works on any tree and never follows a
+// needs. Reads through a RootFs, so it works on any tree and never follows a
 // guest symlink out to the host.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { listInitrd, moduleNames, type Decompress } from './cpio.js';
-import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from './grub-legacy.js';
-import type { GuestFs } from './guestfs.js';
+import { listInitrd, moduleNames, type Decompress } from '../formats/cpio.js';
+import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from '../formats/grub-legacy.js';
+import type { RootFs } from '../tree/fs.js';
 import { compareVersions, initrdFor, readKernelConfig, xenFlavour, type KernelFacts } from './kernels.js';
 import { detectOs, type OsInfo } from './release.js';
 
@@ -50,7 +50,7 @@ export function decompressWith(external?: Decompress): Decompress {
   };
 }
 
-export async function inspectGuest(fs: GuestFs, decompress: Decompress = decompressWith()): Promise<GuestFacts> {
+export async function inspectGuest(fs: RootFs, decompress: Decompress = decompressWith()): Promise<GuestFacts> {
   const problems: GuestProblem[] = [];
   const os = detectOs({
     redhat: await fs.readText('/etc/redhat-release'),
@@ -85,7 +85,7 @@ export async function inspectGuest(fs: GuestFs, decompress: Decompress = decompr
   return { os, kernels, bootloader, initSystem, initrdTool, selinux, arch, problems };
 }
 
-async function findBootloader(fs: GuestFs): Promise<{ bootloader: BootloaderFacts; menu?: GrubMenu }> {
+async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts; menu?: GrubMenu }> {
   for (const path of GRUB_LEGACY) {
     if ((await fs.kind(path)) !== 'file') continue;
     const real = await fs.realGuestPath(path);
@@ -102,7 +102,7 @@ async function findBootloader(fs: GuestFs): Promise<{ bootloader: BootloaderFact
   return { bootloader: { kind: 'none' } };
 }
 
-async function findKernels(fs: GuestFs, menu: GrubMenu | undefined, decompress: Decompress, problems: GuestProblem[]): Promise<KernelFacts[]> {
+async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: Decompress, problems: GuestProblem[]): Promise<KernelFacts[]> {
   const boot = await fs.list('/boot');
   const inMenu = new Map<string, number>();
   menu?.entries.forEach((e, i) => {
@@ -145,7 +145,7 @@ async function findKernels(fs: GuestFs, menu: GrubMenu | undefined, decompress: 
 }
 
 /** Module names under /lib/modules/VER, from modules.dep or a walk of kernel/. */
-async function moduleFiles(fs: GuestFs, version: string): Promise<Set<string>> {
+async function moduleFiles(fs: RootFs, version: string): Promise<Set<string>> {
   const base = `/lib/modules/${version}`;
   const dep = await fs.readText(`${base}/modules.dep`, 16 * 1024 * 1024);
   const paths: string[] = [];

@@ -1,10 +1,10 @@
 // The guest's own idea of its NICs: HWADDR in ifcfg-ethN. It should match the
 // MACs the domain keeps; where the Xen config had no mac=, the guest's HWADDR
 // is the MAC to keep (better than a derived one).
-import type { GuestFs } from './guestfs.js';
+import type { RootFs } from '../tree/fs.js';
 
 /** ethN → HWADDR (lower-case), from /etc/sysconfig/network-scripts/ifcfg-ethN. */
-export async function ifcfgMacs(fs: GuestFs): Promise<Map<number, string>> {
+export async function ifcfgMacs(fs: RootFs): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   const dir = '/etc/sysconfig/network-scripts';
   for (const f of await fs.list(dir)) {

@@ -41,20 +41,38 @@ export const BOOT_DIR = '/var/lib/libvirt/boot';
 
 const FORMAT_FOR_QEMU: Record<string, string> = { vhd: 'vpc', empty: 'raw' };
 
+/** What a domain will be, checked without rendering: the device map, direct boot, and what KVM cannot express (refused). */
+export function planDomain(guest: XenGuest, opts: DomainOptions = {}): { deviceMap: DeviceMap; directBoot?: RenderedDomain['directBoot']; warnings: string[] } {
+  const warnings: string[] = [];
+  let deviceMap: DeviceMap;
+  try {
+    deviceMap = planDevices(guest, { machine: opts.machine ?? 'pc', hvmVirtio: !!opts.hvmVirtio });
+  } catch (e) {
+    throw new UserError(`${guest.file}: ${(e as Error).message}`);
+  }
+  for (const disk of guest.disks) refuseUnusableDisk(guest, disk);
+  // Boot: PV guests with a dom0 kernel, or with bare-filesystem disks, have no
+  // boot loader on disk; they boot a kernel libvirt loads directly.
+  const directBoot = opts.directBoot ?? planDirectBoot(guest, deviceMap, warnings);
+  return { deviceMap, ...(directBoot ? { directBoot } : {}), warnings };
+}
+
+function refuseUnusableDisk(guest: XenGuest, disk: XenGuest['disks'][number]): void {
+  if (disk.sourceKind === 'network' && !disk.path?.startsWith('rbd:')) {
+    throw new UserError(
+      `${guest.file}:${disk.pos.line}:${disk.pos.column}: disk ${disk.vdev} uses Xen's ${disk.driver} block script, which KVM cannot run`,
+      `Attach the device on the KVM host and give its path: --disk ${disk.vdev}=/dev/…`,
+    );
+  }
+}
+
 export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): RenderedDomain {
   const machine = opts.machine ?? 'pc';
   const q35 = /q35/.test(machine);
   const hvm = guest.type === 'hvm';
   const virtio = !hvm || !!opts.hvmVirtio;
-  const warnings: string[] = [];
   const where = (pos: { line: number; column: number }) => `${guest.file}:${pos.line}:${pos.column}`;
-
-  let deviceMap: DeviceMap;
-  try {
-    deviceMap = planDevices(guest, { machine, hvmVirtio: !!opts.hvmVirtio });
-  } catch (e) {
-    throw new UserError(`${guest.file}: ${(e as Error).message}`);
-  }
+  const { deviceMap, directBoot, warnings } = planDomain(guest, opts);
   if (hvm && !opts.hvmVirtio) {
     warnings.push('this is an HVM guest: its emulated disk and NIC models are kept (use --hvm-virtio to move it to virtio once it has virtio drivers)');
   }
@@ -70,9 +88,6 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
   if (guest.maxvcpus) vcpuAttrs.current = String(guest.vcpus);
   dom.ele('vcpu', vcpuAttrs).txt(String(guest.maxvcpus ?? guest.vcpus));
 
-  // Boot: PV guests with a dom0 kernel, or with bare-filesystem disks, have no
-  // boot loader on disk; they boot a kernel libvirt loads directly.
-  const directBoot = opts.directBoot ?? planDirectBoot(guest, deviceMap, warnings);
   const os = dom.ele('os');
   os.ele('type', { arch: opts.arch ?? 'x86_64', machine }).txt('hvm');
   if (directBoot) {
@@ -177,12 +192,6 @@ function renderDisk(
   where: (p: { line: number; column: number }) => string,
 ): void {
   const type = disk.sourceKind === 'none' ? 'file' : disk.sourceKind === 'block' ? 'block' : disk.sourceKind === 'network' ? 'network' : 'file';
-  if (disk.sourceKind === 'network' && !disk.path?.startsWith('rbd:')) {
-    throw new UserError(
-      `${where(disk.pos)}: disk ${disk.vdev} uses Xen's ${disk.driver} block script, which KVM cannot run`,
-      `Attach the device on the KVM host and give its path: --disk ${disk.vdev}=/dev/…`,
-    );
-  }
   const d = devices.ele('disk', { type, device: disk.device });
   const driver: Record<string, string> = { name: 'qemu', type: FORMAT_FOR_QEMU[disk.format] ?? disk.format };
   if (disk.device === 'disk') driver.cache = 'none';

@@ -2,12 +2,12 @@
 // they follow the same rules as guest edits: pure renderers, atomic writes,
 // backups, idempotence, diffs and dry-run.
 import { randomUUID } from 'node:crypto';
-import { kernelVersionOf, parseGrubLegacy } from '../guest/grub-legacy.js';
-import type { GuestFs } from '../guest/guestfs.js';
+import { kernelVersionOf, parseGrubLegacy } from '../formats/grub-legacy.js';
+import type { RootFs } from '../tree/fs.js';
 import { compareVersions } from '../guest/kernels.js';
-import { planChkconfig } from '../edits/rc-links.js';
-import type { Edit, TreeOp } from '../edits/types.js';
-import { mapLines } from '../edits/types.js';
+import { planChkconfig } from '../tree/rc-links.js';
+import type { Edit, TreeOp } from '../tree/types.js';
+import { mapLines } from '../tree/types.js';
 import { bridgeIfcfg, debianBridge, isBridgePort, portIfcfg } from './netconfig.js';
 import { freeBridgeName, readNetworkXml, readdressNetworkXml, renderNetworkXml } from './network-xml.js';
 import { overlaps, type Ipv4Net } from './ipv4.js';
@@ -35,7 +35,7 @@ const NETDIR = '/etc/libvirt/qemu/networks';
 const SCRIPTS = '/etc/sysconfig/network-scripts';
 
 /** How the host configures its network. */
-export async function detectNetStyle(fs: GuestFs): Promise<NetStyle> {
+export async function detectNetStyle(fs: RootFs): Promise<NetStyle> {
   if ((await fs.kind(SCRIPTS)) === 'dir') return 'ifcfg';
   const nm = await fs.list('/etc/NetworkManager/system-connections');
   if (nm.some((f) => f.endsWith('.nmconnection'))) return 'networkmanager';
@@ -44,7 +44,7 @@ export async function detectNetStyle(fs: GuestFs): Promise<NetStyle> {
 }
 
 /** Networks defined as files under /etc/libvirt/qemu/networks. */
-export async function existingNetworks(fs: GuestFs): Promise<ReturnType<typeof readNetworkXml>[]> {
+export async function existingNetworks(fs: RootFs): Promise<ReturnType<typeof readNetworkXml>[]> {
   const out = [];
   for (const f of (await fs.list(NETDIR)).filter((x) => x.endsWith('.xml'))) {
     const text = await fs.readText(`${NETDIR}/${f}`);
@@ -178,7 +178,7 @@ export const HOST_EDITS: Edit<HostContext>[] = [
 ];
 
 /** Host addresses configured in the host's files (ifcfg IPADDR, interfaces address). */
-export async function configuredAddresses(fs: GuestFs): Promise<Ipv4Net[]> {
+export async function configuredAddresses(fs: RootFs): Promise<Ipv4Net[]> {
   const out: Ipv4Net[] = [];
   for (const f of (await fs.list(SCRIPTS)).filter((x) => x.startsWith('ifcfg-'))) {
     const t = (await fs.readText(`${SCRIPTS}/${f}`)) ?? '';

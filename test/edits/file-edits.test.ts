@@ -2,16 +2,16 @@
 // no-op on already-converted input.
 import { rmSync } from 'node:fs';
 import t from 'tap';
-import { remapDeviceMap } from '../../src/edits/device-map.js';
-import { remapCrypttab, remapFstab, remapGrubDevices } from '../../src/edits/device-names.js';
-import { grubClockFix } from '../../src/edits/grub-clock.js';
-import { grubSerialConsole, serialConsoleArgs } from '../../src/edits/grub-console.js';
-import { setGrubDefault } from '../../src/edits/grub-default.js';
-import { serialGetty } from '../../src/edits/inittab.js';
-import { modprobe, virtioAliases } from '../../src/edits/modprobe.js';
-import { dropXenNetRules } from '../../src/edits/persistent-net.js';
-import { addTtyS0 } from '../../src/edits/securetty.js';
-import { defaultKernelPackage } from '../../src/edits/sysconfig-kernel.js';
+import { remapDeviceMap } from '../../src/edits/grub-legacy/device-map.js';
+import { remapCrypttab, remapFstab, remapGrubDevices } from '../../src/edits/storage/device-names.js';
+import { grubClockFix } from '../../src/edits/grub-legacy/clock.js';
+import { grubSerialConsole, serialConsoleArgs } from '../../src/edits/grub-legacy/console.js';
+import { setGrubDefault } from '../../src/edits/grub-legacy/default.js';
+import { serialGetty } from '../../src/edits/console/inittab.js';
+import { modprobe, virtioAliases } from '../../src/edits/net/modprobe.js';
+import { dropXenNetRules } from '../../src/edits/net/persistent-net.js';
+import { addTtyS0 } from '../../src/edits/console/securetty.js';
+import { defaultKernelPackage } from '../../src/edits/system/sysconfig-kernel.js';
 import { contextFor, read, sampleTree } from '../helpers/edit-context.js';
 
 const root = sampleTree();

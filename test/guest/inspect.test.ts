@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { guestFs } from '../../src/guest/guestfs.js';
+import { rootFs } from '../../src/tree/fs.js';
 import { chooseKernel, inspectGuest } from '../../src/guest/inspect.js';
-import { RHEL5_KERNEL, RHEL5_XEN_KERNEL, writeRhel5Tree } from '../../src/sample/rhel5-tree.js';
+import { RHEL5_KERNEL, RHEL5_XEN_KERNEL, writeRhel5Tree } from '../../scripts/images/rhel5-tree.js';
 
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), 'xen2kvm-tree-'));
@@ -16,7 +16,7 @@ function tree(): string {
 t.test('the seed RHEL 5.3 guest', async (t) => {
   const root = tree();
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const f = await inspectGuest(guestFs(root));
+  const f = await inspectGuest(rootFs(root));
   t.match(f.os, { family: 'rhel', version: '5.3' });
   t.same(f.bootloader, { kind: 'grub-legacy', config: '/boot/grub/grub.conf', links: ['/boot/grub/menu.lst', '/etc/grub.conf'] });
   t.equal(f.initSystem, 'sysvinit');
@@ -34,7 +34,7 @@ t.test('only Xen kernels installed', async (t) => {
   const root = tree();
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   unlinkSync(join(root, `boot/vmlinuz-${RHEL5_KERNEL}`));
-  const f = await inspectGuest(guestFs(root));
+  const f = await inspectGuest(rootFs(root));
   t.same(f.problems.map((p) => p.code), ['only-xen-kernels']);
   t.match(f.problems[0].fix, /install a non-Xen kernel first/);
 });
@@ -45,7 +45,7 @@ t.test('without a config file, modules tell virtio and the flavour tells Xen', a
   unlinkSync(join(root, `boot/config-${RHEL5_KERNEL}`));
   unlinkSync(join(root, `boot/config-${RHEL5_XEN_KERNEL}`));
   unlinkSync(join(root, `lib/modules/${RHEL5_KERNEL}/modules.dep`));
-  const f = await inspectGuest(guestFs(root));
+  const f = await inspectGuest(rootFs(root));
   t.same(f.kernels.map((k) => [k.version, k.xenOnly, k.virtio]), [[RHEL5_XEN_KERNEL, true, false], [RHEL5_KERNEL, false, true]]);
 });
 
@@ -56,7 +56,7 @@ t.test('an initrd that has virtio; no boot loader; unreadable initrd', async (t)
   unlinkSync(join(root, 'boot/grub/grub.conf'));
   unlinkSync(join(root, 'etc/grub.conf'));
   writeFileSync(join(root, `boot/initrd-${RHEL5_XEN_KERNEL}.img`), 'garbage');
-  const f = await inspectGuest(guestFs(root));
+  const f = await inspectGuest(rootFs(root));
   t.equal(f.bootloader.kind, 'none');
   t.same(f.problems.map((p) => p.code).sort(), ['initrd-unreadable', 'initrd-without-virtio', 'no-bootloader'].sort());
 });

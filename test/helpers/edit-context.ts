@@ -2,10 +2,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { guestFs } from '../../src/guest/guestfs.js';
+import { rootFs } from '../../src/tree/fs.js';
 import { inspectGuest, chooseKernel } from '../../src/guest/inspect.js';
 import type { EditContext } from '../../src/edits/types.js';
-import { writeRhel5Tree } from '../../src/sample/rhel5-tree.js';
+import { writeRhel5Tree } from '../../scripts/images/rhel5-tree.js';
 import { planDevices } from '../../src/xen/devmap.js';
 import { parseXenConfig } from '../../src/xen/parse.js';
 
@@ -19,7 +19,7 @@ export function sampleTree(): string {
 
 export async function contextFor(root: string, cfg = SEED_CFG, over: Partial<EditContext> = {}): Promise<EditContext & { warnings: string[] }> {
   const guest = parseXenConfig(cfg, 'test1.cfg');
-  const facts = await inspectGuest(guestFs(root));
+  const facts = await inspectGuest(rootFs(root));
   const warnings: string[] = [];
   return {
     guest, facts, kernel: chooseKernel(facts.kernels, facts.bootloader.kind)!,

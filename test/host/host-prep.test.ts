@@ -5,7 +5,7 @@ import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { writeRhel5Host } from '../../src/sample/rhel5-host.js';
+import { writeRhel5Host } from '../../scripts/images/rhel5-host.js';
 import { repoRoot } from '../helpers/corpus.js';
 import { snapshotDir } from '../helpers/tree.js';
 import { parseXml, one } from '../helpers/xml.js';

@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildRhel5Guest } from '../../src/sample/build.js';
+import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, workspace, xen2kvm } from '../helpers/system.js';
 
 if (!isRoot) {

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildRhel5Guest } from '../../src/sample/build.js';
-import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../src/sample/rhel5-tree.js';
+import { buildRhel5Guest } from '../../scripts/images/build.js';
+import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../scripts/images/rhel5-tree.js';
 import { hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, strategies, workspace, xen2kvm } from '../helpers/system.js';
 import { guestSnapshot } from '../helpers/tree.js';
 import { attr, parseXml, path, text } from '../helpers/xml.js';

@@ -2,8 +2,8 @@
 // with every strategy this kernel allows, and leave nothing behind.
 import t from 'tap';
 const tap = t;
-import { buildHostVg, buildRhel5Guest } from '../../src/sample/build.js';
-import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../src/sample/rhel5-tree.js';
+import { buildHostVg, buildRhel5Guest } from '../../scripts/images/build.js';
+import { RHEL5_KERNEL, RHEL5_XEN_KERNEL } from '../../scripts/images/rhel5-tree.js';
 import { dmTables, hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, strategies, workspace, xen2kvm } from '../helpers/system.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { renderNetworkXml } from '../../src/host/network-xml.js';
 import { defineNetwork, libvirtReachable } from '../../src/host/virsh.js';
-import { buildRhel5Guest } from '../../src/sample/build.js';
+import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { hostTierOnly, isRoot, workspace, xen2kvm } from '../helpers/system.js';
 import { attr, parseXml, path } from '../helpers/xml.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildRhel5Guest } from '../../src/sample/build.js';
+import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { hostTierOnly, isRoot, workspace, xen2kvm } from '../helpers/system.js';
 import { parseXml, text } from '../helpers/xml.js';
 

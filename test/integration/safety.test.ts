@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildRhel5Guest } from '../../src/sample/build.js';
+import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { hostTierOnly, isRoot, loopsUnder, mountsUnder, startPaused, strategies, workspace, xen2kvm } from '../helpers/system.js';
 
 if (!isRoot) {

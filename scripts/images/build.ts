@@ -1,0 +1,168 @@
+// Builds sample Xen guests from scratch — disk images and Xen configs — for the
+// tests, the benchmarks and `xen2kvm demo`. No mounting: filesystems are made with
+// `mke2fs -d` straight from a staging tree, at partition or LV offsets; guest LVM
+// metadata is written with activation disabled, so this works without device-mapper.
+import { mkdtempSync, openSync, closeSync, readSync, rmSync, truncateSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withCleanup, type CleanupStack } from '../../src/cleanup.js';
+import { lvmArgs, lvmEnv, scanGuestLvm } from '../../src/lvm/lvm.js';
+import { run } from '../../src/run.js';
+import { grubBootSector, writeRhel5Tree } from './rhel5-tree.js';
+
+const MiB = 1024 * 1024;
+
+export interface SampleGuest {
+  name: string;
+  /** The Xen config (`/etc/xen/NAME` style). */
+  config: string;
+  /** Disk images, in vdev order. */
+  images: string[];
+  macs: string[];
+}
+
+export interface SampleOptions {
+  name?: string;
+  /** `lvm`: MBR with /boot + an LVM PV (VolGroup00) — the seed's layout; `flat`: partitionless xvda1 root + xvda2 swap. */
+  layout?: 'lvm' | 'flat';
+  vgName?: string;
+  /** Size of the whole image (lvm layout) in MiB. */
+  sizeMiB?: number;
+  /** Size of the root LV in MiB; by default it takes what is left of the VG. */
+  rootMiB?: number;
+  macs?: string[];
+  /** Leave out the non-Xen kernel (a guest that only Xen can boot). */
+  onlyXenKernel?: boolean;
+  /** No boot loader in the MBR (a guest pygrub booted from the start). */
+  emptyMbr?: boolean;
+}
+
+async function mkext3(image: string, stage: string, offset: number, sizeBytes: number, label?: string): Promise<void> {
+  await run('mke2fs', ['-q', '-F', '-t', 'ext3', '-b', '4096', '-I', '128', ...(label ? ['-L', label] : []), '-d', stage, ...(offset ? ['-E', `offset=${offset}`] : []), image, `${Math.floor(sizeBytes / 1024)}k`]);
+}
+
+/** Writes a swap signature for a region of `image` (mkswap on a scratch file, then its first page copied in). */
+async function mkswapAt(image: string, offset: number, sizeBytes: number, scratch: string): Promise<void> {
+  const tmp = join(scratch, 'swap.tmp');
+  writeFileSync(tmp, '');
+  truncateSync(tmp, sizeBytes);
+  await run('mkswap', [tmp]);
+  const page = Buffer.alloc(64 * 1024);
+  const fd = openSync(tmp, 'r');
+  readSync(fd, page, 0, page.length, 0);
+  closeSync(fd);
+  const out = openSync(image, 'r+');
+  writeSync(out, page, 0, page.length, offset);
+  closeSync(out);
+  rmSync(tmp);
+}
+
+function seedConfig(name: string, disks: string[], macs: string[]): string {
+  return `name = "${name}"
+uuid = "4a07fde8-f244-2a6d-9603-85ff2179a9bb"
+maxmem = 512
+memory = 512
+vcpus = 2
+bootloader = "/usr/bin/pygrub"
+on_poweroff = "destroy"
+on_reboot = "restart"
+on_crash = "restart"
+vfb = [ "type=vnc,vncunused=1,keymap=en-us" ]
+disk = [ ${disks.map((d) => `"${d}"`).join(', ')} ]
+vif = [ ${macs.map((m, i) => `"mac=${m},bridge=xenbr${i}"`).join(', ')} ]
+`;
+}
+
+/** Builds one sample RHEL 5.3 PV guest in `dir`. */
+export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Promise<SampleGuest> {
+  const name = opts.name ?? 'test1';
+  const macs = opts.macs ?? ['00:16:3e:1a:d0:96', '00:16:3e:1a:d0:97'];
+  const layout = opts.layout ?? 'lvm';
+  const vg = opts.vgName ?? 'VolGroup00';
+  mkdirSync(dir, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'xen2kvm-sample-'));
+  try {
+    const root = join(scratch, 'root');
+    const boot = join(scratch, 'boot');
+    if (layout === 'flat') {
+      writeRhel5Tree({ root, boot: root, rootSpec: '/dev/xvda1', swapSpec: '/dev/xvda2', macs, hostname: `${name}.example.com` });
+      const rootImg = join(dir, `${name}-root.img`);
+      const swapImg = join(dir, `${name}-swap.img`);
+      for (const f of [rootImg, swapImg]) rmSync(f, { force: true });
+      writeFileSync(rootImg, '');
+      truncateSync(rootImg, 160 * MiB);
+      await mkext3(rootImg, root, 0, 160 * MiB, '/');
+      writeFileSync(swapImg, '');
+      truncateSync(swapImg, 32 * MiB);
+      await run('mkswap', [swapImg]);
+      const config = join(dir, name);
+      writeFileSync(config, seedConfig(name, [`file:${rootImg},xvda1,w`, `file:${swapImg},xvda2,w`], macs));
+      return { name, config, images: [rootImg, swapImg], macs };
+    }
+
+    writeRhel5Tree({ root, boot, rootSpec: `/dev/${vg}/LogVol00`, swapSpec: `/dev/${vg}/LogVol01`, bootSpec: 'LABEL=/boot', macs, hostname: `${name}.example.com`, ...(opts.onlyXenKernel ? { onlyXenKernel: true } : {}) });
+    const image = join(dir, `${name}.img`);
+    const total = (opts.sizeMiB ?? 257) * MiB;
+    const bootStart = 1 * MiB;
+    const bootSize = 64 * MiB;
+    const pvStart = bootStart + bootSize;
+    const pvSize = total - pvStart;
+    rmSync(image, { force: true });
+    writeFileSync(image, '');
+    truncateSync(image, total);
+    if (!opts.emptyMbr) {
+      const fd = openSync(image, 'r+');
+      writeSync(fd, grubBootSector(), 0, 440, 0);
+      closeSync(fd);
+    }
+    await run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', image], {
+      input: `label: dos\nstart=${bootStart / 512}, size=${bootSize / 512}, type=83, bootable\nstart=${pvStart / 512}, size=${pvSize / 512}, type=8e\n`,
+    });
+    await mkext3(image, boot, bootStart, bootSize, '/boot');
+    const lvs = await withCleanup((stack) => makeVg(image, pvStart, pvSize, vg, [['LogVol00', opts.rootMiB], ['LogVol01', 32]], stack));
+    const rootLv = lvs.find((l) => l.lvName === 'LogVol00')!;
+    const swapLv = lvs.find((l) => l.lvName === 'LogVol01')!;
+    await mkext3(image, root, pvStart + rootLv.offsetBytes, rootLv.sizeBytes);
+    await mkswapAt(image, pvStart + swapLv.offsetBytes, swapLv.sizeBytes, scratch);
+    const config = join(dir, name);
+    writeFileSync(config, seedConfig(name, [`tap:aio:${image},xvda,w`], macs));
+    return { name, config, images: [image], macs };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes LVM metadata (PV, VG, LVs) into a region of a file, with activation off.
+ * LVs are [name, MiB] with one `undefined` size meaning "the rest", created last.
+ */
+async function makeVg(file: string, offset: number, size: number, vg: string, lvs: [string, number | undefined][], stack: CleanupStack) {
+  const r = await run('losetup', ['--find', '--show', '--offset', String(offset), '--sizelimit', String(size), file]);
+  const loop = r.stdout.trim();
+  stack.push(`losetup -d ${loop}`, async () => {
+    await run('losetup', ['-d', loop]);
+  });
+  const args = lvmArgs([loop], 'global { activation = 0 }');
+  const noActivation: string[] = [];
+  const env = lvmEnv();
+  await run('lvm', ['pvcreate', '-ff', '-y', ...args, ...noActivation, loop], { env });
+  await run('lvm', ['vgcreate', ...args, ...noActivation, '-s', '32M', vg, loop], { env });
+  const ordered = [...lvs.filter(([, s]) => s !== undefined), ...lvs.filter(([, s]) => s === undefined)];
+  for (const [lv, mib] of ordered) {
+    await run('lvm', ['lvcreate', ...args, ...noActivation, '-an', '-Zn', '-y', ...(mib ? ['-L', `${mib}M`] : ['-l', '100%FREE']), '-n', lv, vg], { env });
+  }
+  // Put the named-first LVs back in the order asked (root first on disk, as anaconda does, is not needed).
+  const scan = await scanGuestLvm([loop]);
+  return scan.extents;
+}
+
+/** A separate image holding a VG named like the guest's, to play the host's own VG in clash tests. */
+export async function buildHostVg(dir: string, vg = 'VolGroup00'): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const image = join(dir, 'host-vg.img');
+  rmSync(image, { force: true });
+  writeFileSync(image, '');
+  truncateSync(image, 64 * MiB);
+  await withCleanup((stack) => makeVg(image, 0, 64 * MiB, vg, [['hostroot', 32]], stack));
+  return image;
+}

@@ -1,0 +1,140 @@
+// What the commands share: option groups, the loading of a guest from a config
+// or from bare disks, and A=B pair parsing. No command imports another; they all
+// import this.
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { UserError } from '../errors.js';
+import type { DomainOptions } from '../host/domain-xml.js';
+import { log } from '../log.js';
+import { parseXenConfig } from '../xen/parse.js';
+import { diskLetters } from '../xen/disk.js';
+import type { XenDisk, XenGuest } from '../xen/types.js';
+
+/** Parses `A=B` pairs given with a repeatable option into a record. */
+export function parsePairs(option: string, values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) throw new UserError(`--${option} ${v}: expected FROM=TO, e.g. --${option} xenbr0=br0`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+export interface HostMappingArgs {
+  bridge?: string[];
+  network?: string[];
+  machine?: string;
+  emulator?: string;
+  'hvm-virtio'?: boolean;
+  disk?: string[];
+  hugepages?: boolean;
+}
+
+export interface AttachArgs {
+  disk?: string[];
+  attach?: 'auto' | 'kpartx' | 'loop';
+  root?: string;
+  force?: boolean;
+}
+
+/** Reads and parses a Xen config file; a missing file is a user error. */
+export async function loadGuest(file: string, diskOverrides?: string[]): Promise<XenGuest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new UserError(`cannot read the Xen config ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, 'Give the path of a guest config, e.g. /etc/xen/GUEST.');
+  }
+  const guest = parseXenConfig(text, file);
+  applyDiskOverrides(guest, diskOverrides ?? []);
+  for (const w of guest.warnings) log.warn(w);
+  for (const k of guest.unknownKeys) log.verbose(`${file}:${k.pos.line}:${k.pos.column}: key ${k.key} is not used for KVM`);
+  return guest;
+}
+
+/** `--disk VDEV=PATH`: the disk moved since the config was written. */
+export function applyDiskOverrides(guest: XenGuest, overrides: string[]): void {
+  const pairs = parsePairs('disk', overrides);
+  for (const [vdev, path] of Object.entries(pairs)) {
+    const disk = guest.disks.find((d) => d.vdev === vdev);
+    if (!disk) throw new UserError(`--disk ${vdev}=${path}: the guest has no disk ${vdev} (it has ${guest.disks.map((d) => d.vdev).join(', ') || 'none'})`);
+    if (!path.startsWith('/')) throw new UserError(`--disk ${vdev}=${path}: give an absolute path`);
+    disk.path = path;
+    disk.sourceKind = path.startsWith('/dev/') ? 'block' : 'file';
+  }
+}
+
+/** The DomainOptions from the shared host-mapping flags. */
+export function domainOptions(a: HostMappingArgs): DomainOptions {
+  return {
+    machine: a.machine ?? 'pc',
+    bridges: parsePairs('bridge', a.bridge),
+    networks: parsePairs('network', a.network),
+    hvmVirtio: !!a['hvm-virtio'],
+    ...(a.hugepages ? { hugepages: true } : {}),
+    ...(a.emulator ? { emulator: a.emulator } : {}),
+  };
+}
+
+/** `--disk VDEV=PATH`, for every command that reads a guest's disks from its config. */
+export function diskOption<T>(y: Argv<T>) {
+  return y.option('disk', { type: 'string', array: true, describe: 'Use PATH for the disk VDEV instead of the config\'s (VDEV=PATH, repeatable)' });
+}
+
+/** The host-mapping options shared by domxml and convert. */
+export function hostMappingOptions<T>(y: Argv<T>) {
+  return y
+    .option('bridge', { type: 'string', array: true, describe: 'Put NICs on Xen bridge A on host bridge B (A=B, repeatable)' })
+    .option('network', { type: 'string', array: true, describe: 'Put NICs on Xen bridge A on libvirt network NET (A=NET, repeatable)' })
+    .option('machine', { type: 'string', default: 'pc', describe: 'QEMU machine type (pc or q35)' })
+    .option('emulator', { type: 'string', describe: 'Path of the QEMU emulator to name in the XML' })
+    .option('hvm-virtio', { type: 'boolean', describe: 'Give HVM guests virtio disks and NICs (only if they have virtio drivers)' })
+    .option('hugepages', { type: 'boolean', describe: 'Back the guest\'s memory with hugepages (see host-prep --hugepages-for)' });
+}
+
+/** The options every command that opens a guest shares. */
+export function attachOptions<T>(y: Argv<T>) {
+  return diskOption(y)
+    .option('attach', { choices: ['auto', 'kpartx', 'loop'] as const, default: 'auto' as const, describe: 'How to reach partitions and LVs: kpartx + vgchange (device-mapper), or loop devices at offsets' })
+    .option('root', { type: 'string', describe: 'The root filesystem, when several look like one (VG/LV, xvda2 or a device)' })
+    .option('force', { type: 'boolean', describe: 'Go on even though the disks look in use (dangerous)' });
+}
+
+/** True when the file looks like a text config rather than a disk image or device. */
+function looksLikeConfig(path: string): boolean {
+  const st = statSync(path);
+  if (!st.isFile() || st.size > 1024 * 1024) return false;
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(Math.min(4096, st.size));
+  readSync(fd, buf, 0, buf.length, 0);
+  closeSync(fd);
+  return !buf.includes(0) && /^\s*[A-Za-z_]\w*\s*\+?=/m.test(buf.toString('utf8'));
+}
+
+/** A Xen guest from a config file, or a nameless one made of bare disks (xvda, xvdb, … in order). */
+export async function guestFromTargets(targets: string[], diskOverrides?: string[]): Promise<XenGuest> {
+  for (const t of targets) {
+    try {
+      statSync(t);
+    } catch {
+      throw new UserError(`${t}: no such file or device`);
+    }
+  }
+  if (targets.length === 1 && looksLikeConfig(targets[0])) return loadGuest(targets[0], diskOverrides);
+  if (targets.some(looksLikeConfig)) throw new UserError('give either one Xen config or disk images / devices, not both');
+  if (diskOverrides?.length) throw new UserError('--disk goes with a Xen config; with disk images, name the images themselves');
+  const pos = { line: 0, column: 0 };
+  const disks: XenDisk[] = targets.map((t, i) => ({
+    spec: t, pos, driver: 'file', sourceKind: statSync(t).isBlockDevice() ? 'block' : 'file', path: t, format: 'raw',
+    vdev: `xvd${diskLetters(i)}`, device: 'disk', readonly: false, shareable: false,
+  }));
+  return {
+    file: targets.join(' '), dialect: 'xm', name: '', type: 'pv', memoryMiB: 0, maxmemMiB: 0, vcpus: 1,
+    onPoweroff: 'destroy', onReboot: 'restart', onCrash: 'restart', localtime: false,
+    features: { pae: true, acpi: true, apic: true }, disks, nics: [], serials: [], pci: [], usbdevices: [], unknownKeys: [], warnings: [],
+  };
+}
+

@@ -1,0 +1,59 @@
+// Recovery: what stands between a guest and booting under KVM, each with the
+// command that fixes it. The guest edits are planned (dry-run) on the mounted
+// guest; every edit that would still change something is a finding. Interrupted
+// conversions, and an MBR without a boot loader, are findings too.
+import { listRuns } from '../tree/rollback.js';
+import { applyEdits } from '../tree/runner.js';
+import { editsFor } from './families.js';
+import { buildEditContext } from './context.js';
+import type { RootFs } from '../tree/fs.js';
+import { chooseKernel, type GuestFacts, type GuestProblem } from '../guest/inspect.js';
+import type { XenGuest } from '../xen/types.js';
+
+/** What each unapplied edit means for a guest that must boot under KVM (user-pain-points.md). */
+const MEANING: Record<string, string> = {
+  'grub-default': 'the boot loader still defaults to a kernel that cannot boot under KVM',
+  'grub-console': 'the KVM kernel\'s console is still xvc0 / hvc0, so there is no serial console (virsh console shows nothing)',
+  'grub-clock': 'RHEL 5.0-5.3 without kvm-clock: no divider=10 notsc, so the clock drifts',
+  'device-map': 'grub\'s device.map still names the Xen disk (xvda)',
+  modprobe: 'modprobe.conf still aliases xennet / xenblk: no network, and mkinitrd fails with "No module xenblk found"',
+  inittab: 'the login getty is still on xvc0: no login prompt on the serial console',
+  securetty: 'root may not log in on ttyS0',
+  'device-names': 'fstab or grub name Xen disks (xvda…), which are vda… under KVM: fsck fails, "VFS: Unable to mount root fs"',
+  kudzu: 'kudzu is on: at boot it takes the virtio NIC for new hardware and rewrites the network configuration',
+  ntpd: 'ntpd is off, so the clock drifts (RHEL 5.0-5.3)',
+  'sysconfig-kernel': 'DEFAULTKERNEL=kernel-xen: the next yum update makes the Xen kernel the default again',
+  'persistent-net': '70-persistent-net.rules binds eth0 to the Xen NIC: the virtio NIC becomes eth1',
+  initrd: 'the KVM kernel\'s initrd lacks virtio_blk: the root disk is not found ("VFS: Unable to mount root fs")',
+  'selinux-relabel': 'files edited outside the guest need an SELinux relabel',
+};
+
+export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, target: string, mbrEmpty: boolean): Promise<GuestProblem[]> {
+  const out: GuestProblem[] = [];
+  const runs = await listRuns(fs);
+  for (const run of runs) {
+    if (!run.complete) {
+      out.push({ code: 'interrupted-conversion', message: `the conversion run ${run.runId} was interrupted; its backups are still in the guest`, fix: `xen2kvm rollback ${target} --run-id ${run.runId}, then xen2kvm convert ${target}` });
+    }
+  }
+  if (mbrEmpty) {
+    out.push({ code: 'mbr-no-bootloader', message: 'the boot disk\'s MBR holds no boot loader (the guest booted through pygrub): KVM\'s BIOS finds nothing to boot', fix: `xen2kvm convert ${target} boots its kernel directly (<kernel> in the domain), or install GRUB in the MBR from a rescue boot` });
+  }
+  // Compare against what the latest conversion did (its settings and kernel), not against defaults.
+  const last = [...runs].reverse().find((r) => r.complete && r.settings)?.settings ?? {};
+  const chosen = chooseKernel(facts.kernels, facts.bootloader.kind);
+  const recorded = facts.kernels.find((k) => k.version === last.kernel && !k.xenOnly && k.virtio);
+  const kernel = recorded ?? chosen;
+  const edits = editsFor(facts.os.family);
+  if (!kernel || !edits || facts.bootloader.kind === 'grub2') return out;
+  const ctx = buildEditContext(guest, facts, kernel, {
+    serialSpeed: typeof last.serialSpeed === 'number' ? last.serialSpeed : 115200,
+    clockFix: typeof last.clockFix === 'boolean' ? last.clockFix : true,
+    warn: () => undefined,
+  });
+  const { outcomes } = await applyEdits(fs, edits, ctx, { dryRun: true, runId: 'diagnose', label: guest.name, runInGuest: async () => undefined });
+  for (const o of outcomes.filter((x) => x.changed)) {
+    out.push({ code: `pending:${o.id}`, message: MEANING[o.id] ?? o.describe, fix: `xen2kvm convert ${target} --only ${o.id}` });
+  }
+  return out;
+}

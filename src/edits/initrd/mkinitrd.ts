@@ -1,0 +1,54 @@
+// The chosen kernel's initrd is rebuilt in the guest (chroot) with the virtio
+// drivers, then checked: it must hold virtio_blk and virtio_pci, or the
+// conversion fails and the old initrd is put back. RHEL 5 runs the seed's
+// `mkinitrd -f --with=virtio_pci --with=virtio_blk --builtin=xenblk IMG VER`
+// (plus virtio_net); dracut and update-initramfs fit the same step.
+import { listInitrd, moduleNames } from '../../formats/cpio.js';
+import { decompressWith } from '../../guest/inspect.js';
+import { externalDecompress } from '../../guest/decompress.js';
+import type { RootFs } from '../../tree/fs.js';
+import { initrdPath } from '../context.js';
+import type { CommandEdit, EditContext } from '../types.js';
+
+const VIRTIO = ['virtio', 'virtio_ring', 'virtio_pci', 'virtio_blk', 'virtio_net'];
+
+/** The command line each initrd tool needs. */
+export function initrdArgv(ctx: EditContext): string[] {
+  const image = initrdPath(ctx);
+  const v = ctx.kernel.version;
+  switch (ctx.facts.initrdTool) {
+    case 'mkinitrd':
+      return ['/sbin/mkinitrd', '-f', '--with=virtio_pci', '--with=virtio_blk', '--with=virtio_net', '--builtin=xenblk', image, v];
+    case 'dracut':
+      // --no-hostonly-cmdline: never bake the host's view of the root (dracut#942).
+      return ['dracut', '-f', '--add-drivers', VIRTIO.join(' '), '--no-hostonly-cmdline', image, v];
+    case 'update-initramfs':
+      return ['update-initramfs', '-u', '-k', v];
+    default:
+      throw new Error('the guest has no initrd tool (mkinitrd, dracut, update-initramfs); install one in the guest first');
+  }
+}
+
+export async function initrdModules(fs: RootFs, path: string): Promise<Set<string>> {
+  const image = await fs.read(path, 512 * 1024 * 1024);
+  if (!image) throw new Error(`${path} does not exist after the rebuild`);
+  return moduleNames(await listInitrd(image, decompressWith(externalDecompress)));
+}
+
+export const initrd: CommandEdit = {
+  kind: 'command',
+  id: 'initrd',
+  describe: 'initrd rebuilt with the virtio drivers (and checked)',
+  needed: async (_fs, ctx) => {
+    if (ctx.kernel.initrdHasVirtio === true) return undefined;
+    return ctx.kernel.initrd ? `${ctx.kernel.initrd} lacks virtio_blk` : `kernel ${ctx.kernel.version} has no initrd`;
+  },
+  touches: (ctx) => [initrdPath(ctx)],
+  argv: initrdArgv,
+  verify: async (fs, ctx) => {
+    const mods = await initrdModules(fs, initrdPath(ctx));
+    const builtin = (m: string) => ctx.kernel.virtioDrivers[m] === 'builtin';
+    const missing = ['virtio_blk', 'virtio_pci'].filter((m) => !mods.has(m) && !builtin(m));
+    if (missing.length > 0) throw new Error(`the rebuilt initrd ${initrdPath(ctx)} lacks ${missing.join(' and ')}`);
+  },
+};

@@ -1,0 +1,81 @@
+// What `inspect` reports about an opened guest — its facts, filesystems, LVM and
+// every finding with its fix — and the text a person reads.
+import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from '../guest/inspect.js';
+import { externalDecompress } from '../guest/decompress.js';
+import type { OpenGuest } from '../guest/open.js';
+import { diagnose } from '../edits/diagnose.js';
+import { mbrHasBootCode } from '../image/mbr.js';
+import type { XenGuest } from '../xen/types.js';
+
+export interface InspectReport extends GuestFacts {
+  guest?: string;
+  attach: string;
+  filesystems: { device: string; name: string; mountpoint?: string; fstype: string; label?: string; uuid?: string }[];
+  lvm: { vg: string; uuid: string; lvs: string[]; via: string; clashesWithHost: boolean }[];
+  notes: string[];
+}
+
+export function buildReport(guest: XenGuest, open: OpenGuest, facts: GuestFacts): InspectReport {
+  const { attached, mounted } = open;
+  return {
+    ...(guest.name ? { guest: guest.name } : {}),
+    ...facts,
+    attach: attached.strategy,
+    filesystems: attached.devices.filter((d) => d.fstype && d.fstype !== 'LVM2_member').map((d) => {
+      const m = mounted.mounts.find((x) => x.device === d.device);
+      return {
+        device: d.device,
+        name: d.kind === 'lv' ? `/dev/${d.vg}/${d.lv}` : `/dev/${d.vdev}${d.partition || ''}`,
+        ...(m ? { mountpoint: m.mountpoint } : {}),
+        fstype: d.fstype!,
+        ...(d.label ? { label: d.label } : {}),
+        ...(d.uuid ? { uuid: d.uuid } : {}),
+      };
+    }),
+    lvm: attached.vgs.map((vg) => ({
+      vg: vg.name, uuid: vg.uuid, via: vg.via, clashesWithHost: !!vg.clash,
+      lvs: attached.devices.filter((d) => d.kind === 'lv' && d.vg === vg.name).map((d) => d.lv!),
+    })),
+    notes: [...attached.notes, ...[...mounted.skipped].filter((x) => !/pseudo filesystem|swap space/.test(x.reason)).sort((x, y) => x.line - y.line).map((s) => `/etc/fstab line ${s.line}: ${s.spec} on ${s.mountpoint} not mounted: ${s.reason}`)],
+  };
+}
+
+export function formatReport(r: InspectReport): string {
+  const out: string[] = [];
+  out.push(`Guest:       ${r.guest ?? '(disk images)'}`);
+  out.push(`OS:          ${r.os.description || 'unknown'}${r.os.version ? ` (${r.os.distro} ${r.os.version})` : ''}`);
+  out.push(`Boot loader: ${r.bootloader.kind}${r.bootloader.config ? ` (${r.bootloader.config}${r.bootloader.links ? `; ${r.bootloader.links.join(', ')} link to it` : ''})` : ''}`);
+  out.push(`Init:        ${r.initSystem}; initrd tool: ${r.initrdTool}; SELinux: ${r.selinux}`);
+  out.push('Kernels:');
+  const chosen = chooseKernel(r.kernels, r.bootloader.kind);
+  for (const k of r.kernels) {
+    const tags = [k.default ? 'default' : '', k.xenOnly ? 'Xen only' : 'runs on KVM', k.virtio ? 'virtio' : 'no virtio',
+      k.initrd ? (k.initrdHasVirtio === undefined ? 'initrd ?' : k.initrdHasVirtio ? 'initrd has virtio' : 'initrd lacks virtio') : 'no initrd',
+      k.inBootloader ? '' : 'not in boot loader', k === chosen ? 'chosen for KVM' : ''].filter(Boolean);
+    out.push(`  ${k.version.padEnd(28)} ${tags.join(', ')}`);
+  }
+  if (r.kernels.length === 0) out.push('  (none)');
+  out.push('Filesystems:');
+  for (const f of r.filesystems) out.push(`  ${f.name.padEnd(28)} ${f.fstype.padEnd(6)} ${f.mountpoint ?? '-'}${f.label ? `  LABEL=${f.label}` : ''}`);
+  for (const v of r.lvm) out.push(`LVM:         ${v.vg} (${v.lvs.join(', ')}) via ${v.via}${v.clashesWithHost ? ' — same name as a host VG, never activated' : ''}`);
+  for (const n of r.notes) out.push(`Note:        ${n}`);
+  if (r.problems.length === 0) out.push('\nReady to convert: xen2kvm convert finds nothing in the way.');
+  else {
+    out.push(`\nWhat a conversion needs${r.problems.some((p) => p.code.startsWith('pending:')) ? ' (xen2kvm convert does all of it)' : ''}:`);
+    for (const p of r.problems) out.push(`  - ${p.message}\n    → ${p.fix}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+
+/** Inspects an opened guest and adds recovery findings: every pending edit, with the command that applies it. */
+export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: string): Promise<InspectReport> {
+  const facts = await inspectGuest(open.mounted.fs, decompressWith(externalDecompress));
+  const boot = open.attached.disks[0];
+  const mbrEmpty = !!boot?.table && guest.bootloader !== undefined && !mbrHasBootCode(boot.whole);
+  const findings = await diagnose(open.mounted.fs, guest, facts, target, mbrEmpty);
+  // The generic problems that a pending edit states better are replaced by it.
+  const covered: Record<string, string> = { 'pending:grub-default': 'default-kernel-xen', 'pending:initrd': 'initrd-without-virtio' };
+  const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings];
+  return buildReport(guest, open, { ...facts, problems });
+}

@@ -1,0 +1,82 @@
+// Writing into the guest: atomic replacement that keeps mode and owner, copies
+// into the backup area, and sha256s. Paths are guest paths resolved inside the
+// guest's root, so a guest symlink never leads a write out to the host.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import type { RootFs } from './fs.js';
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Host path of a guest path's parent directory resolved inside the guest, plus the final name (not followed). */
+export async function hostPathNoFollow(fs: RootFs, guestPath: string): Promise<string> {
+  const parent = await fs.resolve(posix.dirname(guestPath));
+  return join(parent, posix.basename(guestPath));
+}
+
+/** Creates the guest directories for a guest path; returns the guest dirs it made (outermost first). */
+export async function mkdirsInRoot(fs: RootFs, guestDir: string, mode = 0o700): Promise<string[]> {
+  const made: string[] = [];
+  const parts = posix.normalize(guestDir).split('/').filter(Boolean);
+  let cur = '';
+  for (const p of parts) {
+    cur = `${cur}/${p}`;
+    const kind = await fs.kind(cur);
+    if (kind === 'dir') continue;
+    if (kind !== undefined) throw new Error(`${cur} in the guest is not a directory`);
+    mkdirSync(await fs.resolve(cur), { mode });
+    made.push(cur);
+  }
+  return made;
+}
+
+/**
+ * Replaces (or creates) a regular file atomically: a temp file in the same
+ * directory, written, chmod/chown'd, fsync'd, renamed over the target.
+ */
+export function atomicWrite(hostPath: string, data: Buffer | string, mode: number, uid = 0, gid = 0): void {
+  try {
+    const st = lstatSync(hostPath);
+    if (!st.isFile()) throw new Error(`${hostPath} is not a regular file; not replacing it`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const tmp = join(dirname(hostPath), `.xen2kvm-${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fchownSync(fd, uid, gid);
+    fchmodSync(fd, mode & 0o7777);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, hostPath);
+  const dfd = openSync(dirname(hostPath), constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+export interface FileState {
+  data: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** A regular file's contents and metadata (not following a final symlink). */
+export function readState(hostPath: string): FileState {
+  const st = lstatSync(hostPath);
+  if (!st.isFile()) throw new Error(`${hostPath} is not a regular file`);
+  return { data: readFileSync(hostPath), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}

@@ -1,0 +1,206 @@
+// Applies the edits in order. For each changed file: a unified diff, a backup in
+// the guest, an atomic write keeping mode and owner, and a manifest entry. With
+// dry-run nothing is written and the diffs say what would change. Any failure
+// rolls back what this run changed before the error goes on.
+import { copyFileSync, chmodSync, chownSync, renameSync, symlinkSync } from 'node:fs';
+import { posix } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import type { RootFs } from './fs.js';
+import { UserError } from '../errors.js';
+import { log } from '../log.js';
+import { checkInterrupted } from '../cleanup.js';
+import { atomicWrite, hostPathNoFollow, mkdirsInRoot, readState, sha256 } from './files.js';
+import { BACKUP_ROOT, type Manifest, type ManifestEntry } from './manifest.js';
+import { restoreEntries } from './rollback.js';
+import type { Edit } from './types.js';
+
+export interface EditOutcome {
+  id: string;
+  describe: string;
+  changed: boolean;
+  /** Guest paths changed (or that would change). */
+  files: string[];
+  diff: string;
+  note?: string;
+  /** Milliseconds spent running the guest's own command (command edits). */
+  commandMs?: number;
+}
+
+export interface RunnerOptions {
+  dryRun: boolean;
+  runId: string;
+  /** What is being changed, for the manifest: the guest's name (or "host"), and the kernel it will boot. */
+  label: string;
+  kernel?: string;
+  /** The settings the change was made with (serial speed, clock fix …), kept in the manifest so a later diagnosis compares against them. */
+  settings?: Record<string, string | number | boolean>;
+  /** Runs argv inside the guest root (chroot with /proc, /sys, /dev bound). */
+  runInGuest: (argv: string[]) => Promise<void>;
+  /** Called with each diff as it is made (for --show-diff). */
+  onDiff?: (diff: string) => void;
+}
+
+/**
+ * The diff of a change, for a person to read. Edits see files as latin1 (one
+ * character per byte, so every byte they do not touch is written back as it
+ * was, whatever the file's encoding); the diff is shown as UTF-8 again.
+ */
+function diffOf(path: string, before: string, after: string): string {
+  const patch = createTwoFilesPatch(`a${path}`, `b${path}`, before, after, undefined, undefined, { context: 3 });
+  return Buffer.from(patch, 'latin1').toString('utf8');
+}
+
+/** A file's text as the edits see it: latin1, byte for byte; a file with NUL bytes is not text and is refused. */
+export function textOf(data: Buffer, path: string): string {
+  if (data.includes(0)) throw new UserError(`${path} holds NUL bytes: it is not a text file, and xen2kvm will not edit it`, `Look at ${path} in the guest: it may be damaged. Restore it, or leave this edit out with --only.`);
+  return data.toString('latin1');
+}
+
+export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: RunnerOptions): Promise<{ outcomes: EditOutcome[]; manifest?: Manifest }> {
+  const outcomes: EditOutcome[] = [];
+  const backupDir = `${BACKUP_ROOT}/${opts.runId}`;
+  let manifest: Manifest | undefined;
+
+  /** Sets up the backup area on the first change. */
+  const ensureManifest = async (): Promise<Manifest> => {
+    if (!manifest) {
+      const made = await mkdirsInRoot(fs, `${backupDir}/files`);
+      manifest = { runId: opts.runId, created: new Date().toISOString(), guest: opts.label, kernel: opts.kernel ?? '', ...(opts.settings ? { settings: opts.settings } : {}), createdDirs: made, entries: [], complete: false };
+    }
+    return manifest;
+  };
+  const record = async (entry: ManifestEntry) => {
+    const m = await ensureManifest();
+    m.entries.push(entry);
+    await saveManifest(fs, backupDir, m);
+  };
+  /** The entry of a file this run already backed up (several edits may change one file). */
+  const modifiedEntry = (path: string) => manifest?.entries.find((e) => e.action === 'modified' && e.path === path) as Extract<ManifestEntry, { action: 'modified' }> | undefined;
+  const backup = async (path: string): Promise<{ rel: string; state: ReturnType<typeof readState> }> => {
+    const host = await fs.resolve(path);
+    const state = readState(host);
+    const rel = `files${path}`;
+    await ensureManifest();
+    await mkdirsInRoot(fs, posix.dirname(`${backupDir}/${rel}`));
+    const dest = await fs.resolve(`${backupDir}/${rel}`);
+    copyFileSync(host, dest);
+    chownSync(dest, state.uid, state.gid);
+    chmodSync(dest, state.mode);
+    return { rel, state };
+  };
+
+  try {
+    for (const edit of edits) {
+      checkInterrupted();
+      const outcome: EditOutcome = { id: edit.id, describe: edit.describe, changed: false, files: [], diff: '' };
+      outcomes.push(outcome);
+      /** Records one change of this edit: the file, and its diff (shown as it is made). */
+      const change = (file: string, d: string) => {
+        outcome.changed = true;
+        outcome.files.push(file);
+        outcome.diff += d;
+        opts.onDiff?.(d);
+      };
+      if (edit.kind === 'file') {
+        const paths = await edit.paths(fs, ctx);
+        let seen = false;
+        for (const path of paths) {
+          const real = await fs.realGuestPath(path);
+          if ((await fs.kind(real)) !== 'file') continue;
+          seen = true;
+          const before = textOf((await fs.read(real))!, real);
+          const after = edit.apply(before, ctx, real);
+          if (after === before) continue;
+          change(real, diffOf(real, before, after));
+          if (opts.dryRun) continue;
+          let entry = modifiedEntry(real);
+          if (!entry) {
+            const { rel, state } = await backup(real);
+            entry = { action: 'modified', edit: edit.id, path: real, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) };
+            await record(entry);
+          }
+          atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid);
+          // Saved with the next entry, or at the end (rollback does not need it).
+          entry.sha256After = sha256(Buffer.from(after, 'latin1'));
+        }
+        if (!seen && edit.create) {
+          const c = edit.create(ctx);
+          if (c && (await fs.kind(c.path)) === undefined) {
+            change(c.path, diffOf(c.path, '', c.text));
+            if (!opts.dryRun) {
+              await record({ action: 'created', edit: edit.id, path: c.path, sha256After: sha256(c.text) });
+              atomicWrite(await hostPathNoFollow(fs, c.path), c.text, c.mode);
+            }
+          }
+        }
+      } else if (edit.kind === 'tree') {
+        for (const op of await edit.plan(fs, ctx)) {
+          if (op.op === 'symlink') {
+            change(op.path, `symlink ${op.path} → ${op.target}\n`);
+            if (opts.dryRun) continue;
+            await record({ action: 'symlinked', edit: edit.id, path: op.path, target: op.target });
+            symlinkSync(op.target, await hostPathNoFollow(fs, op.path));
+          } else if (op.op === 'rename') {
+            change(op.to, `rename ${op.from} → ${op.to}\n`);
+            if (opts.dryRun) continue;
+            await record({ action: 'renamed', edit: edit.id, from: op.from, to: op.to });
+            renameSync(await hostPathNoFollow(fs, op.from), await hostPathNoFollow(fs, op.to));
+          } else {
+            change(op.path, diffOf(op.path, '', op.text));
+            if (opts.dryRun) continue;
+            await record({ action: 'created', edit: edit.id, path: op.path, sha256After: sha256(op.text) });
+            atomicWrite(await hostPathNoFollow(fs, op.path), op.text, op.mode);
+          }
+        }
+      } else {
+        const why = await edit.needed(fs, ctx);
+        if (!why) continue;
+        outcome.note = why;
+        const argv = edit.argv(ctx);
+        change(edit.touches(ctx)[0], `run in the guest: ${argv.join(' ')}\n`);
+        outcome.files.push(...edit.touches(ctx).slice(1));
+        if (opts.dryRun) continue;
+        for (const path of edit.touches(ctx)) {
+          if (modifiedEntry(path)) continue;
+          if ((await fs.kind(path)) === 'file') {
+            const { rel, state } = await backup(path);
+            await record({ action: 'modified', edit: edit.id, path, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) });
+          } else {
+            await record({ action: 'created', edit: edit.id, path, sha256After: '' });
+          }
+        }
+        log.info(`running ${argv.join(' ')} in the guest…`);
+        const started = Date.now();
+        await opts.runInGuest(argv);
+        outcome.commandMs = Date.now() - started;
+        await edit.verify(fs, ctx);
+        for (const e of manifest!.entries) {
+          if ((e.action === 'modified' || e.action === 'created') && edit.touches(ctx).includes(e.path)) {
+            const data = await fs.read(e.path, 1024 * 1024 * 1024);
+            if (data) e.sha256After = sha256(data);
+          }
+        }
+        await saveManifest(fs, backupDir, manifest!);
+      }
+    }
+  } catch (err) {
+    if (manifest && manifest.entries.length > 0) {
+      log.warn(`a step failed; putting back the ${manifest.entries.length} change(s) this run made`);
+      try {
+        await restoreEntries(fs, backupDir, manifest, true);
+      } catch (e) {
+        log.error(`xen2kvm: could not roll back every change: ${(e as Error).message}\nThe backups are in the guest under ${backupDir}; run "xen2kvm rollback" to retry.`);
+      }
+    }
+    throw err;
+  }
+  if (manifest) {
+    manifest.complete = true;
+    await saveManifest(fs, backupDir, manifest);
+  }
+  return { outcomes, ...(manifest ? { manifest } : {}) };
+}
+
+export async function saveManifest(fs: RootFs, backupDir: string, manifest: Manifest): Promise<void> {
+  atomicWrite(await hostPathNoFollow(fs, `${backupDir}/manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
+}
