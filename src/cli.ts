@@ -1,7 +1,8 @@
 // The command line: yargs commands that call the pipeline, and the one place that
 // turns errors into exit codes (0 ok, 1 command failed, 2 bad input, 70 bug).
-import yargs, { type Argv } from 'yargs';
-import { describeError, UserError } from './errors.js';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
+import { describeError, errorObject, UserError } from './errors.js';
 import { log, setLogLevel } from './log.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { convertCommand, listEditsCommand } from './commands/convert.js';
@@ -10,6 +11,10 @@ import { hostPrepCommand } from './commands/host-prep.js';
 import { demoCommand } from './commands/demo.js';
 import { domxmlCommand } from './commands/domxml.js';
 import { inspectCommand } from './commands/inspect.js';
+
+// yargs through its CommonJS entry: there its help is word-wrapped (wrap-ansi); the
+// ESM entry's cliui breaks lines in the middle of words ("boot lo / ader").
+const yargs = createRequire(import.meta.url)('yargs') as (argv: string[]) => Argv;
 
 export interface GlobalArgs {
   verbose?: boolean;
@@ -40,6 +45,7 @@ function build(argv: string[]): Argv {
     .help()
     .alias('help', 'h')
     .version()
+    .parserConfiguration({ 'greedy-arrays': false })
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       throw err ?? new UserError(msg);
@@ -59,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const { exitCode, text } = describeError(err, debug);
     log.error(text);
+    // Scripts that asked for JSON get the error as JSON on stdout too.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: errorObject(err, exitCode) }, null, 2)}\n`);
     return exitCode;
   }
 }

@@ -17,7 +17,7 @@ import { ifcfgMacs, reconcileMacs } from './guest/nics.js';
 import { openGuest, type OpenGuest, type OpenOptions } from './guest/open.js';
 import { remountReadWrite, type MountedGuest } from './guest/mount.js';
 import type { Acquirer } from './image/release.js';
-import { mbrHasBootCode } from './image/mbr.js';
+import { mbrBootCode, mbrProblem } from './image/mbr.js';
 import { BOOT_DIR, remapCmdline, renderDomainXml, type DomainOptions } from './host/domain-xml.js';
 import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI, validateXml } from './host/virsh.js';
 import { log } from './log.js';
@@ -111,8 +111,9 @@ export async function attach(run: RunState, acq: Acquirer, configDirectBoot: boo
   const open = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
   // A guest booted through pygrub may have no boot loader in its MBR: then it boots its kernel directly.
   const boot = open.attached.disks[0];
-  const mbrEmpty = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined && !mbrHasBootCode(boot.whole);
-  if (mbrEmpty) run.warnings.add(`the MBR of ${boot.disk.vdev} holds no boot loader (the guest booted through ${guest.bootloader}), so the domain boots the guest's kernel directly`);
+  const why = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined ? mbrProblem(mbrBootCode(boot.whole)) : undefined;
+  const mbrEmpty = why !== undefined;
+  if (mbrEmpty) run.warnings.add(`the MBR of ${boot.disk.vdev} ${why} (the guest booted through ${guest.bootloader}), so the domain boots the guest's kernel directly`);
   return { ...open, current: open.mounted, directBoot: configDirectBoot || mbrEmpty };
 }
 

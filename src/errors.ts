@@ -90,3 +90,11 @@ export function describeError(err: unknown, debug: boolean): { exitCode: number;
     text: `xen2kvm: internal error: ${msg}\nThis is a bug in xen2kvm; please report it with the output of --debug.${debug ? trace : ''}`,
   };
 }
+
+/** An error as data, for --json: its kind, message, advice and exit code. */
+export function errorObject(err: unknown, exitCode: number): { kind: string; message: string; advice?: string; exitCode: number } {
+  const kind = err instanceof UserError ? 'user' : err instanceof InterruptedError ? 'interrupted' : err instanceof CommandError ? 'command' : 'internal';
+  const message = err instanceof Error ? err.message : String(err);
+  const advice = err instanceof UserError || err instanceof CommandError ? err.advice : undefined;
+  return { kind, message, ...(advice ? { advice } : {}), exitCode };
+}

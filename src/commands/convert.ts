@@ -1,5 +1,6 @@
 // `xen2kvm convert CONFIG`: the guest edits, then the domain XML.
-import { resolve } from 'node:path';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { convertGuest, type ConvertOptions } from '../convert.js';
 import { formatSummary, freeLoopDevices, runBatch, xenDirConfigs } from '../batch.js';
@@ -24,7 +25,8 @@ interface ConvertArgs extends AttachArgs, HostMappingArgs {
   'serial-speed': number;
   'clock-fix'?: boolean;
   only?: string;
-  json?: string;
+  json?: boolean;
+  report?: string;
   define?: boolean;
   autostart?: boolean;
   'boot-dir'?: string;
@@ -46,14 +48,15 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('serial-speed', { type: 'number', default: 115200, describe: 'Serial console speed (the seed post uses 9600)' })
       .option('clock-fix', { type: 'boolean', default: true, describe: 'RHEL 5.0-5.3: add divider=10 notsc and enable ntpd (--no-clock-fix to skip)' })
       .option('only', { type: 'string', describe: 'Apply only these edits (comma-separated ids; see xen2kvm list-edits)' })
-      .option('json', { type: 'string', describe: 'The result as JSON: on stdout, or into FILE for a batch (--json=FILE)' })
+      .option('json', { type: 'boolean', describe: 'Print the result (or a batch\'s report) as JSON on stdout' })
+      .option('report', { type: 'string', describe: 'Write the result (or a batch\'s report) as JSON into FILE' })
       .option('define', { type: 'boolean', describe: 'Register the domain with libvirt (virsh define, after virt-xml-validate)' })
       .option('autostart', { type: 'boolean', describe: 'With --define: start the domain when the host boots (virsh autostart)' })
       .option('boot-dir', { type: 'string', default: '/var/lib/libvirt/boot', describe: 'Where kernels of guests booted directly are copied (DIR/NAME/)' })
       .example('$0 convert /etc/xen/test1 --dry-run', 'See every change as a diff, change nothing')
       .example('$0 convert /etc/xen/test1 --bridge xenbr0=br0 --network xenbr1=hostonly', 'Convert, with the NICs on br0 and the hostonly network')
       .example('$0 convert /etc/xen/test1 --only initrd,grub-console', 'Re-apply two edits (recovery)')
-      .example('$0 convert --all --jobs 2 --json=report.json', 'Every guest in /etc/xen, two at a time, with a JSON report') as never,
+      .example('$0 convert --all --jobs 2 --report report.json', 'Every guest in /etc/xen, two at a time, with a JSON report') as never,
   handler: async (a) => {
     if (a.autostart && !a.define) throw new UserError('--autostart goes with --define');
     if (![9600, 19200, 38400, 57600, 115200].includes(a['serial-speed'])) throw new UserError(`--serial-speed ${a['serial-speed']}: use 9600, 19200, 38400, 57600 or 115200`);
@@ -66,11 +69,14 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       if (found.configs.length === 0) throw new UserError(`no guest configs in ${a['xen-dir']}`);
     }
     if (configs.length === 0) throw new UserError('name the Xen configs to convert, or --all', 'e.g. xen2kvm convert /etc/xen/test1');
-    const jsonFile = a.json && a.json !== '' ? resolve(a.json) : undefined;
-    if (jsonFile && configs.some((c) => resolve(c) === jsonFile)) throw new UserError(`--json ${a.json} is one of the configs; write the report with --json=FILE.json after the configs`);
+    const jsonFile = a.report ? resolve(a.report) : undefined;
+    if (jsonFile && configs.some((c) => resolve(c) === jsonFile)) throw new UserError(`--report ${a.report} is one of the configs; name another file for the report`);
+    // Where results go must be writable before any guest is touched.
+    if (!a['dry-run']) ensureWritableDir(resolve(a['output-dir']), '--output-dir');
+    if (jsonFile) ensureWritableDir(dirname(jsonFile), '--report');
     const options: ConvertOptions = {
       dryRun: !!a['dry-run'],
-      showDiff: !!a['show-diff'] && a.json === undefined,
+      showDiff: !!a['show-diff'] && !a.json,
       outputDir: resolve(a['output-dir']),
       attach: a.attach ?? 'auto',
       ...(a.root ? { root: a.root } : {}),
@@ -103,15 +109,10 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
 
     if (guests.length === 1 && !a.all) {
       const result = await convertGuest(guests[0].guest, options);
-      if (a.json !== undefined) {
-        const { xml: _xml, ...rest } = result;
-        const text = `${JSON.stringify(rest, null, 2)}\n`;
-        if (jsonFile) atomicWrite(jsonFile, text, 0o644);
-        else process.stdout.write(text);
-        if (jsonFile) process.stdout.write(formatResult(result));
-      } else {
-        process.stdout.write(formatResult(result));
-      }
+      const { xml: _xml, ...rest } = result;
+      const text = `${JSON.stringify(rest, null, 2)}\n`;
+      if (jsonFile) atomicWrite(jsonFile, text, 0o644);
+      process.stdout.write(a.json ? text : formatResult(result));
       return;
     }
 
@@ -125,12 +126,11 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         jobs = fit;
       }
     }
-    const interactive = !!process.stderr.isTTY && a.json === undefined && !a.verbose;
+    const interactive = !!process.stderr.isTTY && !a.json && !a.verbose;
     const results = await runBatch(guests, options, jobs, interactive);
     const report = { started: new Date().toISOString(), dryRun: options.dryRun, jobs, guests: results };
     if (jsonFile) atomicWrite(jsonFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
-    else if (a.json !== undefined) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    if (a.json === undefined || jsonFile) process.stdout.write(formatSummary(results));
+    process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(results));
     const sig = interruption();
     if (sig) throw new InterruptedError(sig);
     if (results.some((r) => r.result !== 'converted' && r.result !== 'already converted' && r.result !== 'would change' && r.result !== 'nothing to change')) process.exitCode = 1;
@@ -146,3 +146,13 @@ export const listEditsCommand: CommandModule<object, object> = {
     for (const e of RHEL_EDITS) process.stdout.write(`${e.id.padEnd(width)}  ${e.describe}\n`);
   },
 };
+
+/** Creates a directory if needed and checks it is writable, before any guest is touched. */
+function ensureWritableDir(dir: string, option: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new UserError(`${option} ${dir} cannot be written to: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'Choose a directory you can write to; no guest was touched.');
+  }
+}

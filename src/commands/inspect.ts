@@ -1,6 +1,8 @@
 // `xen2kvm inspect CONFIG|DISK…`: attach read-only, mount, and tell what the
 // guest is and what converting it needs.
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { atomicWrite } from '../tree/files.js';
 import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
@@ -10,6 +12,7 @@ import { attachOptions, guestFromTargets, type AttachArgs } from './options.js';
 interface InspectArgs extends AttachArgs {
   targets: string[];
   json?: boolean;
+  report?: string;
 }
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
@@ -18,7 +21,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   builder: (y) =>
     attachOptions(y)
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'A Xen config (e.g. /etc/xen/test1), or disk images / devices' })
-      .option('json', { type: 'boolean', describe: 'Print the report as JSON' })
+      .option('json', { type: 'boolean', describe: 'Print the report as JSON on stdout' })
+      .option('report', { type: 'string', describe: 'Write the report as JSON into FILE' })
       .example('$0 inspect /etc/xen/test1', 'Inspect the guest test1 through its Xen config')
       .example('$0 inspect /var/lib/xen/images/test1.img --json', 'Inspect a disk image, as JSON')
       .example('$0 inspect /etc/xen/test1 --disk xvda=/backup/test1.img', 'The image has moved') as never,
@@ -29,6 +33,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       return inspectOpened(guest, open, a.targets.join(' '));
     });
     log.verbose('detached everything');
-    process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    if (a.report) atomicWrite(resolve(a.report), json, 0o644);
+    process.stdout.write(a.json ? json : formatReport(report));
   },
 };

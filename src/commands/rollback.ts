@@ -1,7 +1,8 @@
 // `xen2kvm rollback CONFIG|DISK…`: restores a converted guest's files from the
 // backups its conversion left inside it.
 import type { CommandModule } from 'yargs';
-import { rollbackGuest } from '../tree/rollback.js';
+import { listRuns, rollbackGuest } from '../tree/rollback.js';
+import { remountReadWrite } from '../guest/mount.js';
 import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
@@ -23,8 +24,12 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
   handler: async (a) => {
     const guest = await guestFromTargets(a.targets, a.disk);
     const result = await withSession(`rollback ${a.targets.join(' ')}`, async (acq) => {
-      const { mounted } = await openGuest(guest.disks, { strategy: a.attach ?? 'auto', readOnly: false, force: !!a.force, name: guest.name || undefined, ...(a.root ? { root: a.root } : {}) }, acq);
-      return rollbackGuest(mounted.fs, a['run-id']);
+      // Read-only first: a guest with nothing to roll back is never mounted read-write, so not a byte of it changes.
+      const { attached, mounted } = await openGuest(guest.disks, { strategy: a.attach ?? 'auto', readOnly: false, mountReadOnly: true, force: !!a.force, name: guest.name || undefined, ...(a.root ? { root: a.root } : {}) }, acq);
+      const runs = await listRuns(mounted.fs);
+      if (!runs.some((r) => !a['run-id'] || r.runId === a['run-id'])) return undefined;
+      const rw = await remountReadWrite(attached, mounted, acq);
+      return rollbackGuest(rw.fs, a['run-id']);
     });
     if (!result) {
       process.stdout.write(a['run-id'] ? `No conversion run ${a['run-id']} is recorded in the guest; nothing to roll back.\n` : 'No conversion is recorded in the guest; nothing to roll back.\n');

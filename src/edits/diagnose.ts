@@ -28,7 +28,8 @@ const MEANING: Record<string, string> = {
   'selinux-relabel': 'files edited outside the guest need an SELinux relabel',
 };
 
-export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, target: string, mbrEmpty: boolean): Promise<GuestProblem[]> {
+/** `mbr`: why the boot disk's MBR does not boot the guest ("holds no boot loader"), or undefined. */
+export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, target: string, mbr: string | undefined): Promise<GuestProblem[]> {
   const out: GuestProblem[] = [];
   const runs = await listRuns(fs);
   for (const run of runs) {
@@ -36,8 +37,8 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, t
       out.push({ code: 'interrupted-conversion', message: `the conversion run ${run.runId} was interrupted; its backups are still in the guest`, fix: `xen2kvm rollback ${target} --run-id ${run.runId}, then xen2kvm convert ${target}` });
     }
   }
-  if (mbrEmpty) {
-    out.push({ code: 'mbr-no-bootloader', message: 'the boot disk\'s MBR holds no boot loader (the guest booted through pygrub): KVM\'s BIOS finds nothing to boot', fix: `xen2kvm convert ${target} boots its kernel directly (<kernel> in the domain), or install GRUB in the MBR from a rescue boot` });
+  if (mbr) {
+    out.push({ code: 'mbr-no-bootloader', message: `the boot disk's MBR ${mbr} (the guest booted through pygrub): KVM's BIOS finds nothing to boot`, fix: `xen2kvm convert ${target} boots its kernel directly (<kernel> in the domain), or install GRUB in the MBR from a rescue boot` });
   }
   // Compare against what the latest conversion did (its settings and kernel), not against defaults.
   const last = [...runs].reverse().find((r) => r.complete && r.settings)?.settings ?? {};

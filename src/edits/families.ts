@@ -1,5 +1,7 @@
-// The guest edits, in the order they are applied — the seed post's steps, one
-// per file. `initrd` comes after `modprobe`, whose aliases mkinitrd reads.
+// The guest edits per family, in the order they are applied — the seed post's
+// steps, one per file, taken from the shared folders (grub-legacy/, storage/,
+// initrd/, console/, net/, system/). `initrd` comes after `modprobe`, whose
+// aliases mkinitrd reads.
 import { deviceMap } from './grub-legacy/device-map.js';
 import { deviceNames } from './storage/device-names.js';
 import { grubClock } from './grub-legacy/clock.js';
@@ -33,7 +35,18 @@ export const RHEL_EDITS: Edit[] = [
   selinuxRelabel,
 ];
 
+/**
+ * Each family's list of edits, in order. A new family is a new list here (its
+ * edits picked from the shared folders, plus any of its own in a folder named for
+ * it) and its inspection in guest/ — never a branch inside a shared edit.
+ */
+export const FAMILIES: Record<string, Edit[] | undefined> = {
+  rhel: RHEL_EDITS,
+  // debian: the Debian/Ubuntu list goes here (initramfs-tools, GRUB 2, systemd consoles).
+  // suse: and SUSE's.
+};
+
 /** The edits for a guest family; only RHEL-family guests are converted so far. */
 export function editsFor(family: string): Edit[] | undefined {
-  return family === 'rhel' ? RHEL_EDITS : undefined;
+  return FAMILIES[family];
 }

@@ -16,7 +16,7 @@ export interface EditContext {
   serialSpeed: number;
   /** Add the RHEL 5.0–5.3 timing arguments (no kvm-clock). */
   clockFix: boolean;
-  arch: 'x86_64' | 'i686';
+  arch: 'x86_64' | 'i686' | 'aarch64' | 'unknown';
   /** Reports a non-fatal finding (file and line in the text). */
   warn(message: string): void;
 }

@@ -6,6 +6,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { listInitrd, moduleNames, type Decompress } from '../formats/cpio.js';
 import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from '../formats/grub-legacy.js';
+import { parseGrub2Cfg } from '../formats/grub2.js';
 import type { RootFs } from '../tree/fs.js';
 import { compareVersions, initrdFor, readKernelConfig, xenFlavour, type KernelFacts } from './kernels.js';
 import { detectOs, type OsInfo } from './release.js';
@@ -34,7 +35,7 @@ export interface GuestFacts {
   initrdTool: 'mkinitrd' | 'dracut' | 'update-initramfs' | 'none';
   selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
   /** The guest's architecture, from its kernel configs (or /lib64). */
-  arch: 'x86_64' | 'i686';
+  arch: 'x86_64' | 'i686' | 'aarch64' | 'unknown';
   problems: GuestProblem[];
 }
 
@@ -58,6 +59,8 @@ export async function inspectGuest(fs: RootFs, decompress: Decompress = decompre
     osRelease: (await fs.readText('/etc/os-release')) ?? (await fs.readText('/usr/lib/os-release')),
     debianVersion: await fs.readText('/etc/debian_version'),
     suse: await fs.readText('/etc/SuSE-release'),
+    lsb: await fs.readText('/etc/lsb-release'),
+    arch: (await fs.kind('/etc/arch-release')) === 'file',
   });
 
   const { bootloader, menu } = await findBootloader(fs);
@@ -75,14 +78,45 @@ export async function inspectGuest(fs: RootFs, decompress: Decompress = decompre
   const selinuxMode = selinuxText ? /^SELINUX=(\w+)/m.exec(selinuxText)?.[1] : undefined;
   const selinux: GuestFacts['selinux'] = selinuxMode === 'enforcing' || selinuxMode === 'permissive' || selinuxMode === 'disabled' ? selinuxMode : 'absent';
 
-  let arch: GuestFacts['arch'] = (await fs.kind('/lib64')) === 'dir' ? 'x86_64' : 'i686';
-  for (const k of kernels) {
-    const config = await fs.readText(`/boot/config-${k.version}`);
-    if (config && /^CONFIG_X86_64=y/m.test(config)) arch = 'x86_64';
-    else if (config && /^CONFIG_X86_32=y|^# CONFIG_64BIT is not set/m.test(config)) arch = 'i686';
+  // The architecture of the guest's own binaries (ELF headers), then its kernel configs; never a guess.
+  let arch: GuestFacts['arch'] = await elfArch(fs);
+  if (arch === 'unknown') {
+    for (const k of kernels) {
+      const config = await fs.readText(`/boot/config-${k.version}`);
+      if (config && /^CONFIG_X86_64=y/m.test(config)) arch = 'x86_64';
+      else if (config && /^CONFIG_X86_32=y|^# CONFIG_64BIT is not set/m.test(config)) arch = 'i686';
+    }
   }
-  diagnose(kernels, bootloader, initrdTool, problems);
+  // "Is /boot mounted?" only when the guest has a separate /boot that is not (its fstab names one, and /boot is empty).
+  const fstab = (await fs.readText('/etc/fstab')) ?? '';
+  const separateBoot = /^\s*[^#\s]+\s+\/boot\s/m.test(fstab);
+  const bootHint = separateBoot && (await fs.list('/boot')).length === 0
+    ? 'the guest\'s fstab names a separate /boot that was not mounted: pass every disk of the guest (or --disk VDEV=PATH)'
+    : 'a guest whose kernel lived in dom0 needs a kernel installed in the guest first (or xen2kvm domxml boots the dom0 kernel directly)';
+  diagnose(kernels, bootloader, initrdTool, problems, bootHint);
   return { os, kernels, bootloader, initSystem, initrdTool, selinux, arch, problems };
+}
+
+/** The machine an ELF file is for, from its header (EI_CLASS and e_machine). */
+export function elfMachine(head: Buffer): GuestFacts['arch'] {
+  if (head.length < 20 || head.readUInt32BE(0) !== 0x7f454c46) return 'unknown';
+  const little = head[5] === 1;
+  const machine = little ? head.readUInt16LE(18) : head.readUInt16BE(18);
+  if (machine === 0x3e && head[4] === 2) return 'x86_64';
+  if (machine === 0x03 && head[4] === 1) return 'i686';
+  if (machine === 0xb7 && head[4] === 2) return 'aarch64';
+  return 'unknown';
+}
+
+/** The guest's architecture from the ELF header of its shell, init or a kernel module. */
+async function elfArch(fs: RootFs): Promise<GuestFacts['arch']> {
+  for (const p of ['/bin/sh', '/bin/bash', '/bin/busybox', '/sbin/init', '/usr/bin/env']) {
+    const head = await fs.head(p, 64);
+    if (!head) continue;
+    const m = elfMachine(head);
+    if (m !== 'unknown') return m;
+  }
+  return 'unknown';
 }
 
 async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts; menu?: GrubMenu }> {
@@ -97,7 +131,10 @@ async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts
     return { bootloader: { kind: 'grub-legacy', config: real, ...(links.length ? { links } : {}) }, menu: parseGrubLegacy(text) };
   }
   for (const path of GRUB2) {
-    if ((await fs.kind(path)) === 'file') return { bootloader: { kind: 'grub2', config: await fs.realGuestPath(path) } };
+    if ((await fs.kind(path)) !== 'file') continue;
+    const real = await fs.realGuestPath(path);
+    // Its menu entries say which kernels the boot loader lists.
+    return { bootloader: { kind: 'grub2', config: real }, menu: parseGrub2Cfg((await fs.readText(real, 16 * 1024 * 1024)) ?? '') };
   }
   return { bootloader: { kind: 'none' } };
 }
@@ -176,9 +213,9 @@ export function chooseKernel(kernels: KernelFacts[], bootloaderKind: BootloaderF
   return usable.sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
-function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdTool: GuestFacts['initrdTool'], problems: GuestProblem[]): void {
+function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdTool: GuestFacts['initrdTool'], problems: GuestProblem[], bootHint: string): void {
   if (kernels.length === 0) {
-    problems.push({ code: 'no-kernels', message: 'no kernels were found in /boot', fix: 'Is /boot mounted? A guest whose kernel lived in dom0 needs a kernel installed in the guest first.' });
+    problems.push({ code: 'no-kernels', message: 'no kernels were found in /boot', fix: bootHint });
     return;
   }
   const chosen = chooseKernel(kernels, bootloader.kind);

@@ -1,7 +1,7 @@
 // Which distribution a guest runs, from its release files (pure).
 
 export interface OsInfo {
-  family: 'rhel' | 'debian' | 'suse' | 'unknown';
+  family: 'rhel' | 'debian' | 'suse' | 'arch' | 'unknown';
   distro: string;
   version: string;
   major: number;
@@ -16,6 +16,10 @@ export interface ReleaseFiles {
   osRelease?: string;
   debianVersion?: string;
   suse?: string;
+  /** /etc/lsb-release (Ubuntu before os-release existed: 10.04 and earlier). */
+  lsb?: string;
+  /** /etc/arch-release exists (it is empty on Arch). */
+  arch?: boolean;
 }
 
 function versionParts(v: string): { major: number; minor: number } {
@@ -48,10 +52,18 @@ export function detectOs(f: ReleaseFiles): OsInfo {
     const kv = Object.fromEntries(f.osRelease.split('\n').map((l) => /^([A-Z_]+)=("?)(.*)\2$/.exec(l.trim())).filter(Boolean).map((m) => [m![1], m![3]]));
     const id = kv.ID ?? 'unknown';
     const like = `${id} ${kv.ID_LIKE ?? ''}`;
-    const family = /rhel|fedora|centos/.test(like) ? 'rhel' : /debian|ubuntu/.test(like) ? 'debian' : /suse/.test(like) ? 'suse' : 'unknown';
+    const family = /rhel|fedora|centos/.test(like) ? 'rhel' : /debian|ubuntu/.test(like) ? 'debian' : /suse/.test(like) ? 'suse' : /\barch\b/.test(like) ? 'arch' : 'unknown';
     const version = kv.VERSION_ID ?? f.debianVersion?.trim() ?? '';
     return { family, distro: id, version, ...versionParts(version), description: kv.PRETTY_NAME ?? id };
   }
+  const lsb = f.lsb ? Object.fromEntries(f.lsb.split('\n').map((l) => /^(DISTRIB_[A-Z]+)=("?)(.*)\2$/.exec(l.trim())).filter(Boolean).map((m) => [m![1], m![3]])) : {};
+  if (lsb.DISTRIB_ID) {
+    const id = lsb.DISTRIB_ID.toLowerCase();
+    const version = lsb.DISTRIB_RELEASE ?? '';
+    const family = /ubuntu|debian|mint/.test(id) ? 'debian' : 'unknown';
+    return { family, distro: id, version, ...versionParts(version), description: lsb.DISTRIB_DESCRIPTION ?? `${lsb.DISTRIB_ID} ${version}` };
+  }
+  if (f.arch) return { family: 'arch', distro: 'arch', version: '', major: 0, minor: 0, description: 'Arch Linux' };
   if (f.debianVersion) {
     const version = f.debianVersion.trim();
     return { family: 'debian', distro: 'debian', version, ...versionParts(version), description: `Debian ${version}` };

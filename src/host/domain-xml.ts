@@ -170,6 +170,11 @@ function planDirectBoot(guest: XenGuest, map: DeviceMap, warnings: string[]): Re
   return { kernel: `${dir}/vmlinuz`, ...(hasInitrd ? { initrd: `${dir}/initrd.img` } : {}), cmdline };
 }
 
+/** A kernel argument that means something only under Xen. */
+export function isXenOnlyArg(word: string): boolean {
+  return /^console=(xvc|hvc)\d*/.test(word) || /^xencons=/.test(word) || word === 'clocksource=xen' || /^xen[_-]/.test(word);
+}
+
 /** A Xen kernel command line made right for KVM: root= / resume= renamed, serial console. */
 export function remapCmdline(cmdline: string, map: DeviceMap, warnings: string[]): string {
   const words = cmdline.split(/\s+/).filter(Boolean).map((w) => {
@@ -182,7 +187,8 @@ export function remapCmdline(cmdline: string, map: DeviceMap, warnings: string[]
     }
     return `${m[1]}=${renamed}`;
   });
-  const out = words.filter((w) => !/^console=(xvc|hvc)0/.test(w));
+  // Xen-only arguments go: its consoles, xencons=, clocksource=xen, xen_* (xen_emul_unplug, xen_blkfront.*).
+  const out = words.filter((w) => !isXenOnlyArg(w));
   if (!out.some((w) => w.startsWith('console=ttyS0'))) out.push('console=tty0', 'console=ttyS0,115200n8');
   return out.join(' ');
 }

@@ -1,15 +1,47 @@
-// Is there a boot loader in a disk's MBR? A PV guest booted through pygrub may
-// have none, and then KVM's BIOS finds nothing to boot ("No bootable device").
+// What is in a disk's MBR boot code? A PV guest booted through pygrub may have
+// none, and then KVM's BIOS finds nothing to boot ("No bootable device"). Real
+// loaders are recognised by their signatures; anything else is "unknown boot
+// code", which is not trusted to boot the guest.
 import { closeSync, openSync, readSync } from 'node:fs';
 
-/** True when the MBR's boot code area (its first 440 bytes) is not all zero. */
-export function mbrHasBootCode(device: string): boolean {
+export type BootCode = 'empty' | 'grub-legacy' | 'grub2' | 'syslinux' | 'lilo' | 'unknown';
+
+const LOADERS: BootCode[] = ['grub-legacy', 'grub2', 'syslinux', 'lilo'];
+
+/** Names the boot code in an MBR's first 440 bytes (pure). */
+export function identifyBootCode(code: Buffer): BootCode {
+  const b = code.subarray(0, 440);
+  if (b.every((x) => x === 0)) return 'empty';
+  const text = b.toString('latin1');
+  // GRUB's stage1 (legacy) and boot.img (GRUB 2) both carry "GRUB \0Geom\0Hard Disk\0Read\0 Error";
+  // boot.img adds "Floppy" (its floppy probe message).
+  if (text.includes('GRUB \0Geom\0Hard Disk\0Read\0 Error')) return text.includes('Floppy') ? 'grub2' : 'grub-legacy';
+  // SYSLINUX's mbr.bin chain-loads the active partition's extlinux.
+  if (text.includes('Multiple active partitions.') && text.includes('Missing operating system.')) return 'syslinux';
+  // LILO's first stage has its magic at offset 6.
+  if (text.slice(6, 10) === 'LILO') return 'lilo';
+  return 'unknown';
+}
+
+/** Reads and names the boot code of a disk (or image). */
+export function mbrBootCode(device: string): BootCode {
   const fd = openSync(device, 'r');
   try {
     const b = Buffer.alloc(440);
     readSync(fd, b, 0, 440, 0);
-    return b.some((x) => x !== 0);
+    return identifyBootCode(b);
   } finally {
     closeSync(fd);
   }
+}
+
+/** True when the MBR holds a boot loader we recognise. */
+export function mbrHasBootCode(device: string): boolean {
+  return LOADERS.includes(mbrBootCode(device));
+}
+
+/** Why an MBR does not boot the guest, or undefined when it holds a known loader. */
+export function mbrProblem(kind: BootCode): string | undefined {
+  if (LOADERS.includes(kind)) return undefined;
+  return kind === 'empty' ? 'holds no boot loader' : 'holds unknown boot code (not GRUB, SYSLINUX or LILO)';
 }

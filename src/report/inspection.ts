@@ -4,7 +4,7 @@ import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from '../
 import { externalDecompress } from '../guest/decompress.js';
 import type { OpenGuest } from '../guest/open.js';
 import { diagnose } from '../edits/diagnose.js';
-import { mbrHasBootCode } from '../image/mbr.js';
+import { mbrBootCode, mbrProblem } from '../image/mbr.js';
 import type { XenGuest } from '../xen/types.js';
 
 export interface InspectReport extends GuestFacts {
@@ -72,8 +72,8 @@ export function formatReport(r: InspectReport): string {
 export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: string): Promise<InspectReport> {
   const facts = await inspectGuest(open.mounted.fs, decompressWith(externalDecompress));
   const boot = open.attached.disks[0];
-  const mbrEmpty = !!boot?.table && guest.bootloader !== undefined && !mbrHasBootCode(boot.whole);
-  const findings = await diagnose(open.mounted.fs, guest, facts, target, mbrEmpty);
+  const mbr = boot?.table && guest.bootloader !== undefined ? mbrProblem(mbrBootCode(boot.whole)) : undefined;
+  const findings = await diagnose(open.mounted.fs, guest, facts, target, mbr);
   // The generic problems that a pending edit states better are replaced by it.
   const covered: Record<string, string> = { 'pending:grub-default': 'default-kernel-xen', 'pending:initrd': 'initrd-without-virtio' };
   const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings];

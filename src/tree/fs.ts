@@ -16,6 +16,8 @@ export interface RootFs {
   /** File contents, or undefined when missing; refuses non-regular files and files over maxBytes. */
   read(guestPath: string, maxBytes?: number): Promise<Buffer | undefined>;
   readText(guestPath: string, maxBytes?: number): Promise<string | undefined>;
+  /** The first `bytes` bytes of a regular file (however large), or undefined when missing or not a regular file. */
+  head(guestPath: string, bytes: number): Promise<Buffer | undefined>;
   list(guestPath: string): Promise<string[]>;
   kind(guestPath: string): Promise<'file' | 'dir' | 'link' | 'other' | undefined>;
   /** The target of a symlink itself (not followed). */
@@ -79,6 +81,22 @@ export function rootFs(root: string): RootFs {
         if (!st.isFile()) throw new Error(`${gp} in the guest is not a regular file`);
         if (st.size > maxBytes) throw new Error(`${gp} in the guest is larger than ${maxBytes} bytes`);
         return await fh.readFile();
+      } finally {
+        await fh.close();
+      }
+    },
+    async head(gp, bytes) {
+      let fh;
+      try {
+        fh = await open(await fs.resolve(gp), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch {
+        return undefined;
+      }
+      try {
+        if (!(await fh.stat()).isFile()) return undefined;
+        const b = Buffer.alloc(bytes);
+        const { bytesRead } = await fh.read(b, 0, bytes, 0);
+        return b.subarray(0, bytesRead);
       } finally {
         await fh.close();
       }

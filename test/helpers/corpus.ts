@@ -1,12 +1,12 @@
-// The libvirt Xen config corpus in ../shared/peer/libvirt-xenconfig (see SOURCE.txt).
+// libvirt's own Xen config corpus, kept in test/fixtures/libvirt-xenconfig (LGPL-2.1+; see its SOURCE.txt and COPYING.LESSER).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..');
-/** The shared folder sits beside the repository (../shared), in CI and for developers. */
-export const corpusDir = process.env.XEN2KVM_CORPUS ?? resolve(repoRoot, '..', 'shared', 'peer', 'libvirt-xenconfig');
+/** In the repository, so a clone stands alone; XEN2KVM_CORPUS points elsewhere. */
+export const corpusDir = process.env.XEN2KVM_CORPUS ?? resolve(repoRoot, 'test', 'fixtures', 'libvirt-xenconfig');
 
 export interface CorpusPair {
   dialect: 'xm' | 'xl';

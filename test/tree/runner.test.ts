@@ -149,7 +149,7 @@ t.test('diagnosis: an interrupted conversion is reported with its rollback comma
   const manifestPath = join(root, 'var/lib/xen2kvm/backup/20261127T000000-cccccc/manifest.json');
   const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
   writeFileSync(manifestPath, JSON.stringify({ ...m, complete: false }));
-  const found = await diagnose(fs, ctx.guest, await inspectGuest(fs), '/etc/xen/test1', false);
+  const found = await diagnose(fs, ctx.guest, await inspectGuest(fs), '/etc/xen/test1', undefined);
   t.same(found.map((p) => p.code), ['interrupted-conversion']);
   t.equal(found[0].fix, 'xen2kvm rollback /etc/xen/test1 --run-id 20261127T000000-cccccc, then xen2kvm convert /etc/xen/test1');
 });

@@ -1,0 +1,31 @@
+// The shape of src/ holds: no import cycle between its folders, no command
+// imports another command or cli.ts, no source file over 400 lines
+// (scripts/check-layers.mjs, also usable by hand).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import t from 'tap';
+import { repoRoot } from './helpers/corpus.js';
+
+t.test('src/ layering', async (t) => {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/check-layers.mjs'), join(repoRoot, 'src')], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stdout);
+  t.match(r.stdout, /no cycles/);
+});
+
+t.test('the checker catches a cycle', async (t) => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'a'));
+  mkdirSync(join(dir, 'b'));
+  mkdirSync(join(dir, 'commands'));
+  writeFileSync(join(dir, 'a/x.ts'), "import { y } from '../b/y.js';\nexport const x = y;\n");
+  writeFileSync(join(dir, 'b/y.ts'), "import { x } from '../a/x.js';\nexport const y = 1; void x;\n");
+  writeFileSync(join(dir, 'commands/one.ts'), "import { two } from './two.js';\nexport const one = two;\n");
+  writeFileSync(join(dir, 'commands/two.ts'), 'export const two = 2;\n');
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/check-layers.mjs'), dir], { encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.match(r.stdout, /import cycle: a\/ → b\/ → a\//);
+  t.match(r.stdout, /commands\/one\.ts imports another command/);
+});
