@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import type { DomainOptions } from '../host/domain-xml.js';
 import { log } from '../log.js';
 import { parseXenConfig } from '../xen/parse.js';
+import { parseSxpConfig } from '../xen/sxp.js';
 import { diskLetters } from '../xen/disk.js';
 import type { XenDisk, XenGuest } from '../xen/types.js';
 
@@ -43,12 +44,14 @@ export interface AttachArgs {
 export async function loadGuest(file: string, diskOverrides?: string[]): Promise<XenGuest> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // "-": a record piped in (xm list -l NAME | xen2kvm domxml -).
+    text = file === '-' || file === '' ? await readStdin() : await readFile(file, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new UserError(`cannot read the Xen config ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, 'Give the path of a guest config, e.g. /etc/xen/GUEST.');
   }
-  const guest = parseXenConfig(text, file);
+  // xend's S-expression records (config.sxp, xm list -l) and xm/xl configs alike.
+  const guest = /^\s*\(/.test(text) ? parseSxpConfig(text, file === '-' || file === '' ? '(stdin)' : file) : parseXenConfig(text, file === '-' || file === '' ? '(stdin)' : file);
   applyDiskOverrides(guest, diskOverrides ?? []);
   for (const w of guest.warnings) log.warn(w);
   for (const k of guest.unknownKeys) log.verbose(`${file}:${k.pos.line}:${k.pos.column}: key ${k.key} is not used for KVM`);
@@ -111,7 +114,7 @@ function looksLikeConfig(path: string): boolean {
   const buf = Buffer.alloc(Math.min(4096, st.size));
   readSync(fd, buf, 0, buf.length, 0);
   closeSync(fd);
-  return !buf.includes(0) && /^\s*[A-Za-z_]\w*\s*\+?=/m.test(buf.toString('utf8'));
+  return !buf.includes(0) && (/^\s*[A-Za-z_]\w*\s*\+?=/m.test(buf.toString('utf8')) || /^\s*\(domain\b/.test(buf.toString('utf8')));
 }
 
 /** A Xen guest from a config file, or a nameless one made of bare disks (xvda, xvdb, … in order). */
@@ -138,3 +141,9 @@ export async function guestFromTargets(targets: string[], diskOverrides?: string
   };
 }
 
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -93,3 +93,18 @@ t.test('--help wraps at word boundaries', async (t) => {
   }
   t.match(x('convert', '--help').stdout, /or loop\n\s+devices at offsets/);
 });
+
+t.test('xend records: a config.sxp file, and xm list -l piped to "-"', async (t) => {
+  const sxp = join(repoRoot, 'test/fixtures/sxp/test1.sxp');
+  const f = x('domxml', '--bridge', 'xenbr0=br0', sxp);
+  t.equal(f.code, 0, f.stderr);
+  t.match(f.stdout, /<name>test1<\/name>/);
+  t.match(f.stdout, /<source bridge="br0"\/>/);
+  const r = spawnSync(bin, ['domxml', '-'], { input: readFileSync(sxp), encoding: 'utf8', env });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, /<source bridge="xenbr0"\/>/, 'the Xen bridge kept (no mapping given)');
+  t.match(r.stdout, /<mac address="00:16:3e:1a:d0:97"\/>/);
+  const bad = spawnSync(bin, ['domxml', '-'], { input: '(domain (name a)', encoding: 'utf8', env });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /\(stdin\):1:1: this \( is never closed/);
+});
