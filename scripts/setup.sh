@@ -22,6 +22,9 @@ PACKAGES=(
   libvirt-daemon-system # libvirtd (and the libvirt-qemu user) for virsh define tests
   dnsmasq-base      # libvirt networks with DHCP
   iproute2          # bridges for libvirt networks
+  btrfs-progs       # btrfs guests (subvolumes) and their test images
+  mdadm             # guests on md RAID (assembled read-only)
+  cryptsetup-bin    # guests on LUKS (opened with --key)
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -53,6 +53,46 @@ export function xenDirConfigs(dir: string): { configs: string[]; skipped: string
   return { configs, skipped };
 }
 
+/**
+ * xend's managed guests: /var/lib/xend/domains/<uuid>/config.sxp (RHEL 5's
+ * default, where guests have no /etc/xen file). Guests whose name is already in
+ * `known` (an /etc/xen config) are left to that config.
+ */
+export function xendDomainConfigs(dir: string, known: Set<string> = new Set()): { configs: string[]; skipped: string[] } {
+  const configs: string[] = [];
+  const skipped: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch {
+    return { configs, skipped };
+  }
+  for (const uuid of entries) {
+    const p = join(dir, uuid, 'config.sxp');
+    let text: string;
+    try {
+      if (!statSync(p).isFile() || statSync(p).size > 1024 * 1024) continue;
+      text = readFileSync(p, 'utf8');
+    } catch {
+      continue;
+    }
+    const name = /\(name\s+'?"?([^\s()'"]+)/.exec(text)?.[1];
+    if (!/^\s*\(domain\b/.test(text) || !name) skipped.push(p);
+    else if (known.has(name)) skipped.push(`${p} (${name} has a config in /etc/xen)`);
+    else configs.push(p);
+  }
+  return { configs, skipped };
+}
+
+/** The guest name an xm/xl config sets (for matching against xend's records). */
+export function configName(path: string): string | undefined {
+  try {
+    return /^\s*name\s*=\s*["']?([^"'\s#]+)/m.exec(readFileSync(path, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 function outcome(r: ConvertResult, started: number, config: string): GuestResult {
   const changes = r.edits.filter((e) => e.changed).length;
   const result: GuestResult['result'] = r.dryRun ? (r.changed ? 'would change' : 'nothing to change') : r.changed ? 'converted' : 'already converted';

@@ -3,7 +3,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { convertGuest, type ConvertOptions } from '../convert.js';
-import { formatSummary, freeLoopDevices, runBatch, xenDirConfigs } from '../batch.js';
+import { configName, formatSummary, freeLoopDevices, runBatch, xendDomainConfigs, xenDirConfigs } from '../batch.js';
 import { interruption } from '../cleanup.js';
 import { atomicWrite } from '../tree/files.js';
 import { RHEL_EDITS } from '../edits/families.js';
@@ -16,6 +16,7 @@ interface ConvertArgs extends AttachArgs, HostMappingArgs {
   configs: string[];
   all?: boolean;
   'xen-dir': string;
+  'xend-dir': string;
   jobs: number;
   'dry-run'?: boolean;
   'show-diff'?: boolean;
@@ -40,6 +41,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .positional('configs', { type: 'string', array: true, describe: 'Xen configs of the guests, e.g. /etc/xen/test1' })
       .option('all', { type: 'boolean', describe: 'Every guest config in --xen-dir' })
       .option('xen-dir', { type: 'string', default: '/etc/xen', describe: 'Where --all looks for guest configs' })
+      .option('xend-dir', { type: 'string', default: '/var/lib/xend/domains', describe: 'Where --all looks for xend\'s managed guests (UUID/config.sxp)' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Guests converted at once (batch)' })
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Attach read-only and show the diffs of what would change; write nothing' })
       .option('show-diff', { type: 'boolean', describe: 'Print the unified diff of every change' })
@@ -66,7 +68,11 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       const found = xenDirConfigs(a['xen-dir']);
       configs.push(...found.configs.filter((c) => !configs.includes(c)));
       for (const f of found.skipped) log.verbose(`${a['xen-dir']}/${f}: not a guest config; skipped`);
-      if (found.configs.length === 0) throw new UserError(`no guest configs in ${a['xen-dir']}`);
+      // And the guests xend manages, which have no /etc/xen file.
+      const xend = xendDomainConfigs(a['xend-dir'], new Set(configs.map(configName).filter((n): n is string => !!n)));
+      configs.push(...xend.configs.filter((c) => !configs.includes(c)));
+      for (const f of xend.skipped) log.verbose(`${f}: skipped`);
+      if (found.configs.length + xend.configs.length === 0) throw new UserError(`no guest configs in ${a['xen-dir']} and no xend domains in ${a['xend-dir']}`);
     }
     if (configs.length === 0) throw new UserError('name the Xen configs to convert, or --all', 'e.g. xen2kvm convert /etc/xen/test1');
     const jsonFile = a.report ? resolve(a.report) : undefined;

@@ -9,6 +9,7 @@ import type { DomainOptions } from '../host/domain-xml.js';
 import { log } from '../log.js';
 import { parseXenConfig } from '../xen/parse.js';
 import { parseSxpConfig } from '../xen/sxp.js';
+import { parseLibvirtXml } from '../xen/libvirt-xml.js';
 import { diskLetters } from '../xen/disk.js';
 import type { XenDisk, XenGuest } from '../xen/types.js';
 
@@ -51,7 +52,9 @@ export async function loadGuest(file: string, diskOverrides?: string[]): Promise
     throw new UserError(`cannot read the Xen config ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, 'Give the path of a guest config, e.g. /etc/xen/GUEST.');
   }
   // xend's S-expression records (config.sxp, xm list -l) and xm/xl configs alike.
-  const guest = /^\s*\(/.test(text) ? parseSxpConfig(text, file === '-' || file === '' ? '(stdin)' : file) : parseXenConfig(text, file === '-' || file === '' ? '(stdin)' : file);
+  const name = file === '-' || file === '' ? '(stdin)' : file;
+  // xend's S-expression records (config.sxp, xm list -l), libvirt's Xen domain XML, and xm/xl configs alike.
+  const guest = /^\s*\(/.test(text) ? parseSxpConfig(text, name) : /^\s*</.test(text) ? parseLibvirtXml(text, name) : parseXenConfig(text, name);
   applyDiskOverrides(guest, diskOverrides ?? []);
   for (const w of guest.warnings) log.warn(w);
   for (const k of guest.unknownKeys) log.verbose(`${file}:${k.pos.line}:${k.pos.column}: key ${k.key} is not used for KVM`);
@@ -114,7 +117,7 @@ function looksLikeConfig(path: string): boolean {
   const buf = Buffer.alloc(Math.min(4096, st.size));
   readSync(fd, buf, 0, buf.length, 0);
   closeSync(fd);
-  return !buf.includes(0) && (/^\s*[A-Za-z_]\w*\s*\+?=/m.test(buf.toString('utf8')) || /^\s*\(domain\b/.test(buf.toString('utf8')));
+  return !buf.includes(0) && (/^\s*[A-Za-z_]\w*\s*\+?=/m.test(buf.toString('utf8')) || /^\s*\(domain\b/.test(buf.toString('utf8')) || /^\s*(<\?xml[^>]*>\s*)?<domain\b/.test(buf.toString('utf8')));
 }
 
 /** A Xen guest from a config file, or a nameless one made of bare disks (xvda, xvdb, … in order). */
