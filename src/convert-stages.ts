@@ -28,6 +28,8 @@ export interface ConvertOptions {
   showDiff: boolean;
   outputDir: string;
   attach: OpenOptions['strategy'];
+  /** Keys for the guest's LUKS containers. */
+  keys?: OpenOptions['keys'];
   root?: string;
   force: boolean;
   domain: DomainOptions;
@@ -108,7 +110,7 @@ function directDir(run: RunState): string {
 export async function attach(run: RunState, acq: Acquirer, configDirectBoot: boolean): Promise<Opened> {
   const { guest, opts } = run;
   opts.progress?.('attaching');
-  const open = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.root ? { root: opts.root } : {}) }, acq);
+  const open = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.keys ? { keys: opts.keys } : {}), ...(opts.root ? { root: opts.root } : {}) }, acq);
   // A guest booted through pygrub may have no boot loader in its MBR: then it boots its kernel directly.
   const boot = open.attached.disks[0];
   const why = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined ? mbrProblem(mbrBootCode(boot.whole)) : undefined;

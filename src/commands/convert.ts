@@ -9,7 +9,7 @@ import { atomicWrite } from '../tree/files.js';
 import { RHEL_EDITS } from '../edits/families.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { log } from '../log.js';
-import { attachOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
+import { attachOptions, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
 
 interface ConvertArgs extends AttachArgs, HostMappingArgs {
@@ -85,6 +85,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       showDiff: !!a['show-diff'] && !a.json,
       outputDir: resolve(a['output-dir']),
       attach: a.attach ?? 'auto',
+      keys: openOptions(a).keys,
       ...(a.root ? { root: a.root } : {}),
       force: !!a.force,
       domain: domainOptions(a),

@@ -7,7 +7,7 @@ import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { formatReport, inspectOpened } from '../report/inspection.js';
-import { attachOptions, guestFromTargets, type AttachArgs } from './options.js';
+import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from './options.js';
 
 interface InspectArgs extends AttachArgs {
   targets: string[];
@@ -29,7 +29,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   handler: async (a) => {
     const guest = await guestFromTargets(a.targets, a.disk);
     const report = await withSession(`inspect ${a.targets.join(' ')}`, async (acq) => {
-      const open = await openGuest(guest.disks, { strategy: a.attach ?? 'auto', readOnly: true, force: !!a.force, name: guest.name || undefined, ...(a.root ? { root: a.root } : {}) }, acq);
+      const open = await openGuest(guest.disks, { ...openOptions(a), readOnly: true, name: guest.name || undefined }, acq);
       return inspectOpened(guest, open, a.targets.join(' '));
     });
     log.verbose('detached everything');

@@ -11,6 +11,7 @@ import { parseXenConfig } from '../xen/parse.js';
 import { parseSxpConfig } from '../xen/sxp.js';
 import { parseLibvirtXml } from '../xen/libvirt-xml.js';
 import { diskLetters } from '../xen/disk.js';
+import { parseKeyOption, type LuksKey } from '../image/stacked.js';
 import type { XenDisk, XenGuest } from '../xen/types.js';
 
 /** Parses `A=B` pairs given with a repeatable option into a record. */
@@ -39,6 +40,12 @@ export interface AttachArgs {
   attach?: 'auto' | 'kpartx' | 'loop';
   root?: string;
   force?: boolean;
+  key?: string[];
+}
+
+/** The open options every command that attaches a guest passes: strategy, root, force, LUKS keys. */
+export function openOptions(a: AttachArgs): { strategy: 'auto' | 'kpartx' | 'loop'; force: boolean; keys: LuksKey[]; root?: string } {
+  return { strategy: a.attach ?? 'auto', force: !!a.force, keys: (a.key ?? []).map(parseKeyOption), ...(a.root ? { root: a.root } : {}) };
 }
 
 /** Reads and parses a Xen config file; a missing file is a user error. */
@@ -106,7 +113,8 @@ export function attachOptions<T>(y: Argv<T>) {
   return diskOption(y)
     .option('attach', { choices: ['auto', 'kpartx', 'loop'] as const, default: 'auto' as const, describe: 'How to reach partitions and LVs: kpartx + vgchange (device-mapper), or loop devices at offsets' })
     .option('root', { type: 'string', describe: 'The root filesystem, when several look like one (VG/LV, xvda2 or a device)' })
-    .option('force', { type: 'boolean', describe: 'Go on even though the disks look in use (dangerous)' });
+    .option('force', { type: 'boolean', describe: 'Go on even though the disks look in use (dangerous)' })
+    .option('key', { type: 'string', array: true, describe: 'Key of a LUKS container: ID:file:PATH or ID:key:PASSPHRASE; ID is /dev/xvda2, VG/LV, its UUID, or all (repeatable)' });
 }
 
 /** True when the file looks like a text config rather than a disk image or device. */

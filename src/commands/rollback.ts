@@ -6,7 +6,7 @@ import { remountReadWrite } from '../guest/mount.js';
 import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
-import { attachOptions, guestFromTargets, type AttachArgs } from './options.js';
+import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from './options.js';
 
 interface RollbackArgs extends AttachArgs {
   targets: string[];
@@ -25,7 +25,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     const guest = await guestFromTargets(a.targets, a.disk);
     const result = await withSession(`rollback ${a.targets.join(' ')}`, async (acq) => {
       // Read-only first: a guest with nothing to roll back is never mounted read-write, so not a byte of it changes.
-      const { attached, mounted } = await openGuest(guest.disks, { strategy: a.attach ?? 'auto', readOnly: false, mountReadOnly: true, force: !!a.force, name: guest.name || undefined, ...(a.root ? { root: a.root } : {}) }, acq);
+      const { attached, mounted } = await openGuest(guest.disks, { ...openOptions(a), readOnly: false, mountReadOnly: true, name: guest.name || undefined }, acq);
       const runs = await listRuns(mounted.fs);
       if (!runs.some((r) => !a['run-id'] || r.runId === a['run-id'])) return undefined;
       const rw = await remountReadWrite(attached, mounted, acq);

@@ -1,11 +1,13 @@
 // Mounting a guest the way it mounts itself — the policy: find the root
 // filesystem, read the guest's own /etc/fstab, and mount what it lists below the
 // root (local filesystems of known types only). The mounting itself is image/mount.ts.
-import { posix } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { parseFstab, skipReason, MOUNTABLE } from '../formats/fstab.js';
-import { rootFs } from '../tree/fs.js';
+import { rootFs, type RootFs } from '../tree/fs.js';
+import { guestDeviceName } from '../image/stacked.js';
 import { resolveDeviceSpec } from '../image/resolve.js';
 import { mountFilesystem, mountRoot, mountUnder, scratchDir, unmountTo, type MountedGuest } from '../image/mount.js';
 import type { Acquirer } from '../image/release.js';
@@ -13,21 +15,46 @@ import type { AttachedGuest, BlockDevice } from '../image/types.js';
 
 export type { MountedGuest } from '../image/mount.js';
 
-/** Does this filesystem look like a Linux root? Mounted read-only for a look, then unmounted. */
-async function looksLikeRoot(dev: BlockDevice, acq: Acquirer): Promise<boolean> {
+/** Where a root was found: a filesystem, and (btrfs) the subvolume it is in. */
+export interface RootChoice {
+  dev: BlockDevice;
+  subvol?: string;
+}
+
+type Look = { root: boolean; usr: boolean; subvols: string[] };
+
+/** Is this tree a Linux root (/etc with fstab or os-release, and bin), or a separate /usr (bin and lib/os-release at its top)? */
+async function lookAt(fs: RootFs): Promise<{ root: boolean; usr: boolean }> {
+  // A link counts even when it dangles here: CoreOS's /bin and /etc/os-release point into a /usr on another partition.
+  const present = async (p: string) => (await fs.kind(p)) !== undefined || (await fs.linkTarget(p)) !== undefined;
+  const hasEtc = (await fs.kind('/etc')) === 'dir';
+  const release = (await fs.kind('/etc/fstab')) === 'file' || (await present('/etc/os-release'));
+  const hasBin = (await present('/bin')) || (await present('/sbin')) || (await present('/usr/bin'));
+  const usr = !hasEtc && (await fs.kind('/bin')) === 'dir' && ((await fs.kind('/lib/os-release')) === 'file' || (await fs.kind('/share')) === 'dir') && (await fs.kind('/lib')) === 'dir';
+  return { root: hasEtc && release && hasBin, usr };
+}
+
+/** Mounts a filesystem read-only for a look (btrfs: its top level, and the subvolumes in it that look like a root), then unmounts it. */
+async function probe(dev: BlockDevice, acq: Acquirer): Promise<Look> {
   const stack = acq.stack;
   const before = stack.size;
   const dir = scratchDir(acq, 'probe-');
   try {
-    await mountFilesystem(dev.device, dev.fstype!, dir, true, acq);
+    await mountFilesystem(dev.device, dev.fstype!, dir, true, acq, dev.fstype === 'btrfs' ? '/' : undefined);
     const fs = rootFs(dir);
-    const hasEtc = (await fs.kind('/etc')) === 'dir';
-    const hasFstab = (await fs.kind('/etc/fstab')) === 'file';
-    const hasBin = (await fs.kind('/bin')) !== undefined || (await fs.kind('/sbin')) !== undefined || (await fs.kind('/usr/bin')) !== undefined;
-    return hasEtc && hasFstab && hasBin;
+    const top = await lookAt(fs);
+    const subvols: string[] = [];
+    if (dev.fstype === 'btrfs' && !top.root) {
+      // Subvolume roots have inode 256; Ubuntu puts / in @, Fedora in root, SUSE in @/.snapshots/N/snapshot.
+      for (const name of await fs.list('/')) {
+        const st = await lstat(join(dir, name)).catch(() => undefined);
+        if (st?.isDirectory() && st.ino === 256 && (await lookAt(rootFs(join(dir, name)))).root) subvols.push(name);
+      }
+    }
+    return { root: top.root, usr: top.usr, subvols };
   } catch (e) {
     log.verbose(`${dev.device} cannot be mounted to look for a root: ${(e as Error).message}`);
-    return false;
+    return { root: false, usr: false, subvols: [] };
   } finally {
     // Undo the probe's own mount and directory now, in order.
     while (stack.size > before) await stack.popAndUndo();
@@ -35,36 +62,63 @@ async function looksLikeRoot(dev: BlockDevice, acq: Acquirer): Promise<boolean> 
 }
 
 /** Picks the guest's root filesystem; `--root` names a device, an LV (VG/LV) or a Xen partition (xvda2). */
-export async function findRoot(guest: AttachedGuest, acq: Acquirer, rootHint?: string): Promise<BlockDevice> {
+export async function findRoot(guest: AttachedGuest, acq: Acquirer, rootHint?: string | RootChoice): Promise<RootChoice & { usr?: BlockDevice }> {
   const mountable = guest.devices.filter((d) => d.fstype && MOUNTABLE.has(d.fstype));
+  if (rootHint && typeof rootHint !== 'string') return rootHint;
   if (rootHint) {
     const dev = mountable.find((d) => d.device === rootHint || (d.vg && `${d.vg}/${d.lv}` === rootHint) || `${d.vdev}${d.partition || ''}` === rootHint)
       ?? resolveDeviceSpec(rootHint.startsWith('/') || rootHint.includes('=') ? rootHint : `/dev/${rootHint}`, mountable);
     if (!dev) throw new UserError(`--root ${rootHint} names none of the guest's filesystems`, `They are: ${describeDevices(mountable)}`);
-    return dev;
+    return { dev };
   }
-  const roots: BlockDevice[] = [];
-  for (const d of mountable) if (await looksLikeRoot(d, acq)) roots.push(d);
-  if (roots.length === 1) return roots[0];
+  const roots: RootChoice[] = [];
+  const usrs: BlockDevice[] = [];
+  for (const d of mountable) {
+    const look = await probe(d, acq);
+    if (look.root) roots.push({ dev: d, ...(d.fstype === 'btrfs' ? { subvol: '/' } : {}) });
+    for (const sv of look.subvols) roots.push({ dev: d, subvol: sv });
+    if (look.usr) usrs.push(d);
+  }
+  if (roots.length === 1) return { ...roots[0], ...(usrs.length === 1 ? { usr: usrs[0] } : {}) };
   if (roots.length === 0) {
-    throw new UserError('no Linux root filesystem (one with /etc/fstab and /bin or /sbin) was found on the guest\'s disks', `Filesystems found: ${describeDevices(mountable) || 'none'}. Is this the whole guest? Pass every disk (or --disk VDEV=PATH).`);
+    throw new UserError('no Linux root filesystem (one with /etc, /etc/fstab or os-release, and /bin or /sbin) was found on the guest\'s disks', `Filesystems found: ${describeDevices(mountable) || 'none'}. Is this the whole guest? Pass every disk (or --disk VDEV=PATH).`);
   }
-  throw new UserError(`several filesystems look like a root: ${describeDevices(roots)}`, 'Choose one with --root (e.g. --root VolGroup00/LogVol00 or --root xvda2).');
+  throw new UserError(`several filesystems look like a root: ${roots.map((r) => `${describeDevices([r.dev])}${r.subvol && r.subvol !== '/' ? ` subvolume ${r.subvol}` : ''}`).join(', ')}`, 'Choose one with --root (e.g. --root VolGroup00/LogVol00 or --root xvda2).');
 }
 
 function describeDevices(ds: BlockDevice[]): string {
-  return ds.map((d) => `${d.vg ? `${d.vg}/${d.lv}` : `${d.vdev}${d.partition || ''}`} (${d.fstype}${d.label ? `, LABEL=${d.label}` : ''})`).join(', ');
+  return ds.map((d) => `${guestDeviceName(d)} (${d.fstype}${d.label ? `, LABEL=${d.label}` : ''})`).join(', ');
+}
+
+/** /etc/crypttab names (NAME SOURCE …): which opened LUKS container the guest calls /dev/mapper/NAME. */
+function applyCrypttab(text: string, devices: BlockDevice[]): void {
+  for (const line of text.split('\n')) {
+    const f = line.replace(/#.*$/, '').trim().split(/\s+/);
+    if (f.length < 2 || !f[0]) continue;
+    const container = resolveDeviceSpec(f[1], devices);
+    const opened = container && devices.find((d) => d.kind === 'luks' && d.luksOf === container.device);
+    if (opened) opened.mapperAliases = [...new Set([...(opened.mapperAliases ?? []), f[0]])];
+  }
+}
+
+/** fstab's subvol= (or subvolid=5) for a btrfs entry. */
+function subvolOf(options: string[]): string | undefined {
+  const sv = options.find((o) => o.startsWith('subvol='))?.slice('subvol='.length);
+  if (sv !== undefined) return sv.replace(/^\/+/, '') || '/';
+  return options.includes('subvolid=5') ? '/' : undefined;
 }
 
 /** Mounts the root and everything the guest's fstab lists under it. */
-export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?: string, readOnly = guest.readOnly): Promise<MountedGuest> {
+export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?: string | RootChoice, readOnly = guest.readOnly): Promise<MountedGuest> {
   if (!readOnly && guest.readOnly) throw new Error('a guest attached read-only cannot be mounted read-write');
-  const rootDev = await findRoot(guest, acq, rootHint);
-  const { root, fs, stackMark } = await mountRoot(rootDev, readOnly, acq);
-  const mounted: MountedGuest = { root, rootDevice: rootDev, readOnly, stackMark, fs, mounts: [{ device: rootDev.device, mountpoint: '/', fstype: rootDev.fstype!, spec: '(root)' }], skipped: [] };
+  const found = await findRoot(guest, acq, rootHint);
+  const rootDev = found.dev;
+  const { root, fs, stackMark } = await mountRoot(rootDev, readOnly, acq, found.subvol);
+  const mounted: MountedGuest = { root, rootDevice: rootDev, ...(found.subvol ? { rootSubvol: found.subvol } : {}), readOnly, stackMark, fs, mounts: [{ device: rootDev.device, mountpoint: '/', fstype: rootDev.fstype!, spec: `(root${found.subvol && found.subvol !== '/' ? `, subvolume ${found.subvol}` : ''})` }], skipped: [] };
+  const crypttab = await fs.readText('/etc/crypttab');
+  if (crypttab) applyCrypttab(crypttab, guest.devices);
   const fstab = await fs.readText('/etc/fstab');
-  if (fstab === undefined) return mounted;
-  const entries = parseFstab(fstab).sort((a, b) => posix.normalize(a.file).split('/').length - posix.normalize(b.file).split('/').length);
+  const entries = fstab === undefined ? [] : parseFstab(fstab).sort((a, b) => posix.normalize(a.file).split('/').length - posix.normalize(b.file).split('/').length);
   for (const e of entries) {
     const skip = (reason: string) => {
       mounted.skipped.push({ spec: e.spec, mountpoint: e.file, reason, line: e.line });
@@ -89,12 +143,18 @@ export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?:
       skip(`${dev.device} holds ${dev.fstype ?? 'no known filesystem'}`);
       continue;
     }
-    const notMounted = await mountUnder(root, fs, { device: dev.device, fstype: dev.fstype, guestPath: e.file }, readOnly, acq);
+    const subvol = dev.fstype === 'btrfs' ? subvolOf(e.options) : undefined;
+    const notMounted = await mountUnder(root, fs, { device: dev.device, fstype: dev.fstype, guestPath: e.file, ...(subvol ? { subvol } : {}) }, readOnly, acq);
     if (notMounted) {
       skip(notMounted);
       continue;
     }
     mounted.mounts.push({ device: dev.device, mountpoint: e.file, fstype: dev.fstype, spec: e.spec });
+  }
+  // A /usr on a filesystem of its own that fstab does not list (CoreOS mounts it from the kernel command line).
+  if (found.usr && !mounted.mounts.some((m) => m.mountpoint === '/usr') && (await fs.kind('/usr')) === 'dir' && (await fs.list('/usr')).length === 0) {
+    const notMounted = await mountUnder(root, fs, { device: found.usr.device, fstype: found.usr.fstype!, guestPath: '/usr' }, true, acq);
+    if (!notMounted) mounted.mounts.push({ device: found.usr.device, mountpoint: '/usr', fstype: found.usr.fstype!, spec: '(a separate /usr, read-only)' });
   }
   return mounted;
 }
@@ -102,5 +162,5 @@ export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?:
 /** Unmounts a read-only mount tree and mounts the same filesystems read-write. */
 export async function remountReadWrite(guest: AttachedGuest, mounted: MountedGuest, acq: Acquirer): Promise<MountedGuest> {
   await unmountTo(acq, mounted.stackMark);
-  return mountGuest(guest, acq, mounted.rootDevice.device, false);
+  return mountGuest(guest, acq, { dev: mounted.rootDevice, ...(mounted.rootSubvol ? { subvol: mounted.rootSubvol } : {}) }, false);
 }

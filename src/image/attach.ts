@@ -14,6 +14,7 @@ import type { XenDisk } from '../xen/types.js';
 import { lockDisk, refuseIfInUse } from './inuse.js';
 import { parseSfdiskJson, type PartitionTable } from './layout.js';
 import type { Acquirer } from './release.js';
+import { assembleMd, openLuks, type LuksKey } from './stacked.js';
 import type { AttachedDisk, AttachedGuest, AttachStrategy, BlockDevice } from './types.js';
 
 export interface AttachOptions {
@@ -22,6 +23,8 @@ export interface AttachOptions {
   force: boolean;
   /** Guest name for the running-domain check. */
   name?: string;
+  /** Keys for the guest's LUKS containers (--key). */
+  keys?: LuksKey[];
 }
 
 /** device-mapper present in this kernel? */
@@ -66,7 +69,12 @@ export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Ac
     guest.devices.push(...attached.devices);
   }
   await identify(guest.devices);
+  // Stacked devices, in the order guests stack them: md, LUKS, LVM (PVs on either), LUKS on LVs.
+  await assembleMd(guest, acq);
+  await openLuks(guest, opts.keys ?? [], acq);
+  const before = guest.devices.length;
   await attachLvm(guest, acq);
+  await openLuks(guest, opts.keys ?? [], acq, guest.devices.slice(before));
   return guest;
 }
 
@@ -176,10 +184,13 @@ async function attachLvm(guest: AttachedGuest, acq: Acquirer): Promise<void> {
       acq.intend({ kind: 'vg', vgName: vg.name, vgUuid: vg.uuid, devices: devs });
       await activateVg(vg.uuid, devs);
       guest.vgs.push({ ...vg, via: 'activation' });
-      for (const e of lvm.extents.filter((x) => x.vgUuid === vg.uuid)) {
-        const device = `/dev/mapper/${mapperName(vg.name, e.lvName)}`;
+      // Every LV of the VG — linear or not, contiguous or not — is there once it is active.
+      const lvNames = [...new Set([...lvm.extents.filter((x) => x.vgUuid === vg.uuid).map((e) => e.lvName), ...lvm.unmappable.filter((u) => u.vgName === vg.name).map((u) => u.lvName)])];
+      for (const lvName of lvNames) {
+        const device = `/dev/mapper/${mapperName(vg.name, lvName)}`;
         await waitFor(device);
-        lvDevices.push({ device, kind: 'lv', vdev: pvDev(e.pvName).vdev, partition: 0, vg: vg.name, lv: e.lvName });
+        const pv = lvm.extents.find((x) => x.vgUuid === vg.uuid && x.lvName === lvName)?.pvName ?? devs[0];
+        lvDevices.push({ device, kind: 'lv', vdev: pvDev(pv).vdev, partition: 0, vg: vg.name, lv: lvName });
       }
       continue;
     }

@@ -14,7 +14,9 @@ export type Acquisition =
   | { kind: 'nbd'; device: string; backing: string }
   | { kind: 'kpartx'; device: string }
   | { kind: 'vg'; vgName: string; vgUuid: string; devices: string[] }
-  | { kind: 'mount'; target: string; source: string };
+  | { kind: 'mount'; target: string; source: string }
+  | { kind: 'md'; device: string; members: string[] }
+  | { kind: 'luks'; name: string; device: string };
 
 export interface JournalFile {
   runId: string;
@@ -100,5 +102,7 @@ export function describeAcquisition(a: Acquisition): string {
     case 'kpartx': return `partition mappings of ${a.device}`;
     case 'vg': return `active volume group ${a.vgName} (${a.vgUuid})`;
     case 'mount': return `mount of ${a.source} on ${a.target}`;
+    case 'md': return `md array ${a.device} (read-only) of ${a.members.join(', ')}`;
+    case 'luks': return `LUKS mapping /dev/mapper/${a.name} of ${a.device}`;
   }
 }

@@ -23,6 +23,8 @@ export interface MountedGuest {
   /** Host directory where the guest's / is mounted. */
   root: string;
   rootDevice: BlockDevice;
+  /** btrfs: the subvolume the root is in ("/" for the top level), or undefined. */
+  rootSubvol?: string;
   readOnly: boolean;
   /** The cleanup stack's size before this mount tree: unwinding to it unmounts everything. */
   stackMark: number;
@@ -33,22 +35,25 @@ export interface MountedGuest {
 }
 
 /** Mount options: never devices or setuid from the guest; read-only without journal replay when asked. */
-export function mountOptions(fstype: string, readOnly: boolean): string {
+export function mountOptions(fstype: string, readOnly: boolean, subvol?: string): string {
   const opts = ['nodev', 'nosuid'];
   if (readOnly) {
     opts.unshift('ro');
     if (fstype === 'ext3' || fstype === 'ext4') opts.push('noload');
     if (fstype === 'xfs') opts.push('norecovery');
+    if (fstype === 'btrfs') opts.push('rescue=nologreplay');
   } else {
     opts.unshift('rw');
   }
+  // btrfs: a subvolume by path ("/" is the top level, whatever the default subvolume is).
+  if (fstype === 'btrfs' && subvol !== undefined) opts.push(subvol === '/' ? 'subvolid=5' : `subvol=${subvol}`);
   return opts.join(',');
 }
 
 /** Mounts one filesystem (nodev,nosuid), its undo recorded first. */
-export async function mountFilesystem(device: string, fstype: string, target: string, readOnly: boolean, acq: Acquirer): Promise<void> {
+export async function mountFilesystem(device: string, fstype: string, target: string, readOnly: boolean, acq: Acquirer, subvol?: string): Promise<void> {
   acq.intend({ kind: 'mount', target, source: device });
-  await run('mount', ['-t', fstype, '-o', mountOptions(fstype, readOnly), device, target]);
+  await run('mount', ['-t', fstype, '-o', mountOptions(fstype, readOnly, subvol), device, target]);
 }
 
 /** A scratch directory under the run dir, removed on cleanup. */
@@ -64,13 +69,15 @@ export interface MountRequest {
   fstype: string;
   /** Guest path of the mount point (resolved inside the root). */
   guestPath: string;
+  /** btrfs subvolume (fstab's subvol=). */
+  subvol?: string;
 }
 
 /** Mounts a root filesystem on a fresh scratch directory; the stack mark lets a caller unmount it all. */
-export async function mountRoot(dev: BlockDevice, readOnly: boolean, acq: Acquirer): Promise<{ root: string; fs: RootFs; stackMark: number }> {
+export async function mountRoot(dev: BlockDevice, readOnly: boolean, acq: Acquirer, subvol?: string): Promise<{ root: string; fs: RootFs; stackMark: number }> {
   const stackMark = acq.stack.size;
   const root = scratchDir(acq, 'root-');
-  await mountFilesystem(dev.device, dev.fstype!, root, readOnly, acq);
+  await mountFilesystem(dev.device, dev.fstype!, root, readOnly, acq, subvol);
   return { root, fs: rootFs(root), stackMark };
 }
 
@@ -87,7 +94,7 @@ export async function mountUnder(root: string, fs: RootFs, req: MountRequest, re
     /* missing */
   }
   if (!isDir) return `the mount point ${req.guestPath} is not a directory in the guest`;
-  await mountFilesystem(req.device, req.fstype, target, readOnly, acq);
+  await mountFilesystem(req.device, req.fstype, target, readOnly, acq, req.subvol);
   return undefined;
 }
 

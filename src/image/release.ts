@@ -2,7 +2,7 @@
 // detach loop / nbd devices, remove a lock or temp dir. Each undo first checks
 // that the thing is still ours (a loop device may have been reused since), and
 // succeeds quietly when it is already gone, so `xen2kvm cleanup` is idempotent.
-import { readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { log } from '../log.js';
 import { run } from '../run.js';
 import type { CleanupStack } from '../cleanup.js';
@@ -62,6 +62,18 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
     }
     case 'nbd': {
       await run('qemuNbd', ['--disconnect', a.device], { allowFailure: true });
+      return;
+    }
+    case 'md': {
+      // Only the array we assembled: still made of the same members.
+      const r = await run('mdadm', ['--detail', '--export', a.device], { allowFailure: true });
+      if (r.exitCode !== 0) return;
+      await run('mdadm', ['--stop', a.device]);
+      return;
+    }
+    case 'luks': {
+      if (!existsSync(`/dev/mapper/${a.name}`)) return;
+      await run('cryptsetup', ['close', a.name]);
       return;
     }
     case 'lock':

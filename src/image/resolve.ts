@@ -22,7 +22,14 @@ export function resolveDeviceSpec(spec: string, devices: BlockDevice[]): BlockDe
     if (lv) return lv;
   }
   const mapper = /^\/dev\/mapper\/(.+)$/.exec(spec);
-  if (mapper) return devices.find((d) => d.kind === 'lv' && mapperName(d.vg!, d.lv!) === mapper[1]);
+  if (mapper) {
+    // An LV, an opened LUKS container (luks-UUID, or the guest's crypttab name).
+    return devices.find((d) => d.kind === 'lv' && mapperName(d.vg!, d.lv!) === mapper[1])
+      ?? devices.find((d) => d.kind === 'luks' && (`luks-${d.luksUuid}` === mapper[1] || d.mapperAliases?.includes(mapper[1])));
+  }
+  // md arrays: /dev/md0, /dev/md/0, /dev/md/NAME (the array's name, host part dropped).
+  const md = /^\/dev\/md\/?(.+)$/.exec(spec);
+  if (md) return devices.find((d) => d.kind === 'md' && (d.mdName === md[1] || d.mdName === md[1].replace(/^md/, '')));
   const xen = /^\/dev\/(xvd|hd|sd)([a-z]+)(\d*)$/.exec(spec);
   if (xen) {
     const index = vdevDiskIndex(`xvd${xen[2]}`);
@@ -30,7 +37,7 @@ export function resolveDeviceSpec(spec: string, devices: BlockDevice[]): BlockDe
     // A partition-disk (vdev xvda2) holds exactly that partition.
     const flat = devices.find((d) => d.kind === 'disk' && vdevDiskIndex(d.vdev) === index && vdevPartition(d.vdev) === part && part > 0);
     if (flat) return flat;
-    return devices.find((d) => d.kind !== 'lv' && vdevDiskIndex(d.vdev) === index && vdevPartition(d.vdev) === 0 && d.partition === part);
+    return devices.find((d) => (d.kind === 'disk' || d.kind === 'partition') && vdevDiskIndex(d.vdev) === index && vdevPartition(d.vdev) === 0 && d.partition === part);
   }
   return undefined;
 }

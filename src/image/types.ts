@@ -8,7 +8,7 @@ export type AttachStrategy = 'kpartx' | 'loop';
 export interface BlockDevice {
   /** Host device path: /dev/loop3, /dev/mapper/loop0p1, /dev/mapper/VolGroup00-LogVol00. */
   device: string;
-  kind: 'partition' | 'disk' | 'lv';
+  kind: 'partition' | 'disk' | 'lv' | 'md' | 'luks';
   /** The Xen disk it is on (for LVs: the disk of its PV). */
   vdev: string;
   /** Partition number on that disk (0 for a whole disk or an LV). */
@@ -18,6 +18,16 @@ export interface BlockDevice {
   fstype?: string;
   label?: string;
   uuid?: string;
+  /** md arrays: the array's name (MD_NAME without the host part) and UUID. */
+  mdName?: string;
+  mdUuid?: string;
+  /** LUKS mappings: the container's device and its LUKS UUID. */
+  luksOf?: string;
+  luksUuid?: string;
+  /** Names the guest gives this device in /etc/crypttab (/dev/mapper/NAME). */
+  mapperAliases?: string[];
+  /** btrfs: the subvolume to mount (from fstab's subvol=, or where the root was found). */
+  subvol?: string;
 }
 
 export interface AttachedDisk {

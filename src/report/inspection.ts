@@ -6,6 +6,7 @@ import type { OpenGuest } from '../guest/open.js';
 import { diagnose } from '../edits/diagnose.js';
 import { mbrBootCode, mbrProblem } from '../image/mbr.js';
 import type { XenGuest } from '../xen/types.js';
+import { guestDeviceName } from '../image/stacked.js';
 
 export interface InspectReport extends GuestFacts {
   guest?: string;
@@ -21,11 +22,11 @@ export function buildReport(guest: XenGuest, open: OpenGuest, facts: GuestFacts)
     ...(guest.name ? { guest: guest.name } : {}),
     ...facts,
     attach: attached.strategy,
-    filesystems: attached.devices.filter((d) => d.fstype && d.fstype !== 'LVM2_member').map((d) => {
+    filesystems: attached.devices.filter((d) => d.fstype && !['LVM2_member', 'linux_raid_member', 'crypto_LUKS'].includes(d.fstype)).map((d) => {
       const m = mounted.mounts.find((x) => x.device === d.device);
       return {
         device: d.device,
-        name: d.kind === 'lv' ? `/dev/${d.vg}/${d.lv}` : `/dev/${d.vdev}${d.partition || ''}`,
+        name: guestDeviceName(d),
         ...(m ? { mountpoint: m.mountpoint } : {}),
         fstype: d.fstype!,
         ...(d.label ? { label: d.label } : {}),
