@@ -182,6 +182,8 @@ export async function writeHost(run: RunState, side: { planned: EditPass; done: 
     ...(side.directBoot && done.cmdline ? { directBoot: { kernel: `${dir}/vmlinuz`, initrd: `${dir}/initrd.img`, cmdline: done.cmdline } } : {}),
   });
   for (const w of rendered.warnings) warnings.add(w);
+  // Checked against libvirt's schema before it is written (when virt-xml-validate is installed).
+  await validateXml(rendered.xml, 'domain');
   let domainXml: string | undefined;
   if (!opts.dryRun) {
     mkdirSync(opts.outputDir, { recursive: true });
@@ -239,7 +241,6 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
 
 /** virsh define (a managed domain, not a transient one), after libvirt's schema check; autostart when asked. */
 async function registerDomain(name: string, xml: string, file: string, autostart: boolean): Promise<string[]> {
-  await validateXml(xml, 'domain');
   if (!(await libvirtReachable())) {
     throw new UserError(
       `libvirtd is not reachable (virsh -c ${LIBVIRT_URI}), so ${name} was not defined; the domain XML is in ${file}`,

@@ -20,7 +20,12 @@ export interface Problem {
 
 /** Formats a problem the way compilers do: `file:line:column: message`. */
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.column}: ${p.message}`;
+  return `${p.file}:${p.line}:${p.column}: ${printable(p.message)}`;
+}
+
+/** Control characters from the input shown as escapes, never written raw to a terminal (or a second line). */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 /** Bad input with every problem found in it, reported at once. */

@@ -166,7 +166,7 @@ export async function buildLuksGuest(dir: string, name = 'luks1'): Promise<Layou
     const keyFile = join(dir, `${name}.key`);
     writeFileSync(keyFile, 'xen2kvm test key\n', { mode: 0o600 });
     const part = join(stage, 'part.img');
-    const partSize = 64 * MiB;
+    const partSize = 24 * MiB;
     emptyImage(part, partSize);
     await run('cryptsetup', ['luksFormat', '--batch-mode', '--type', 'luks1', '--cipher', 'aes-xts-plain64', '--key-size', '512', '--iter-time', '100', '--key-file', keyFile, part]);
     const dump = (await run('cryptsetup', ['luksDump', '--dump-master-key', '--batch-mode', '--key-file', keyFile, part])).stdout;

@@ -1,6 +1,7 @@
 // `xen2kvm domxml CONFIG`: the KVM domain XML for a Xen config, on stdout.
 import type { CommandModule } from 'yargs';
 import { renderDomainXml } from '../host/domain-xml.js';
+import { validateXml } from '../host/virsh.js';
 import { log } from '../log.js';
 import { diskOption, domainOptions, hostMappingOptions, loadGuest, type HostMappingArgs } from './options.js';
 
@@ -26,6 +27,8 @@ export const domxmlCommand: CommandModule<object, DomxmlArgs> = {
     }
     const rendered = renderDomainXml(guest, domainOptions(a));
     for (const w of rendered.warnings) log.warn(w);
+    // Checked against libvirt's schema before it is printed (when virt-xml-validate is installed).
+    if (!(await validateXml(rendered.xml, 'domain'))) log.verbose('virt-xml-validate is not installed; the domain XML was not checked against libvirt\'s schema');
     process.stdout.write(rendered.xml);
   },
 };

@@ -2,7 +2,7 @@
 // or from bare disks, and A=B pair parsing. No command imports another; they all
 // import this.
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { UserError } from '../errors.js';
 import type { DomainOptions } from '../host/domain-xml.js';
@@ -53,7 +53,7 @@ export async function loadGuest(file: string, diskOverrides?: string[]): Promise
   let text: string;
   try {
     // "-": a record piped in (xm list -l NAME | xen2kvm domxml -).
-    text = file === '-' || file === '' ? await readStdin() : await readFile(file, 'utf8');
+    text = file === '-' || file === '' ? await readStdin() : await readConfigFile(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new UserError(`cannot read the Xen config ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, 'Give the path of a guest config, e.g. /etc/xen/GUEST.');
@@ -80,8 +80,12 @@ export function applyDiskOverrides(guest: XenGuest, overrides: string[]): void {
   }
 }
 
+/** QEMU machine types for x86: pc and q35, bare or versioned (pc-i440fx-8.2, pc-q35-7.2). */
+const MACHINE = /^(pc|q35|pc-i440fx-\d+\.\d+|pc-q35-\d+\.\d+)$/;
+
 /** The DomainOptions from the shared host-mapping flags. */
 export function domainOptions(a: HostMappingArgs): DomainOptions {
+  if (a.machine !== undefined && !MACHINE.test(a.machine)) throw new UserError(`--machine ${a.machine}: not an x86 QEMU machine type`, 'Use pc (i440FX) or q35, or a versioned one such as pc-q35-7.2.');
   return {
     machine: a.machine ?? 'pc',
     bridges: parsePairs('bridge', a.bridge),
@@ -153,8 +157,23 @@ export async function guestFromTargets(targets: string[], diskOverrides?: string
 }
 
 
+/** Configs are small text files: a FIFO, a device or anything over 1 MiB is refused, never read. */
+const MAX_CONFIG = 1024 * 1024;
+
+async function readConfigFile(file: string): Promise<string> {
+  const st = await stat(file);
+  if (!st.isFile()) throw Object.assign(new Error('not a regular file (a FIFO, device or directory is never read as a config)'), { code: 'NOTFILE' });
+  if (st.size > MAX_CONFIG) throw Object.assign(new Error(`${st.size} bytes: larger than any config (the limit is 1 MiB)`), { code: 'TOOBIG' });
+  return readFile(file, 'utf8');
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of process.stdin) {
+    size += (c as Buffer).length;
+    if (size > MAX_CONFIG) throw Object.assign(new Error('more than 1 MiB on standard input: larger than any config'), { code: 'TOOBIG' });
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -2,6 +2,7 @@
 // command that fixes it. The guest edits are planned (dry-run) on the mounted
 // guest; every edit that would still change something is a finding. Interrupted
 // conversions, and an MBR without a boot loader, are findings too.
+import { UserError } from '../errors.js';
 import { listRuns } from '../tree/rollback.js';
 import { applyEdits } from '../tree/runner.js';
 import { editsFor } from './families.js';
@@ -52,7 +53,15 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, t
     clockFix: typeof last.clockFix === 'boolean' ? last.clockFix : true,
     warn: () => undefined,
   });
-  const { outcomes } = await applyEdits(fs, edits, ctx, { dryRun: true, runId: 'diagnose', label: guest.name, runInGuest: async () => undefined });
+  let outcomes;
+  try {
+    ({ outcomes } = await applyEdits(fs, edits, ctx, { dryRun: true, runId: 'diagnose', label: guest.name, runInGuest: async () => undefined }));
+  } catch (e) {
+    // What stops a conversion is a finding of its own, not a crash of the inspection.
+    if (!(e instanceof UserError)) throw e;
+    out.push({ code: 'cannot-convert', message: e.message, fix: e.advice ?? 'see the message' });
+    return out;
+  }
   for (const o of outcomes.filter((x) => x.changed)) {
     out.push({ code: `pending:${o.id}`, message: MEANING[o.id] ?? o.describe, fix: `xen2kvm convert ${target} --only ${o.id}` });
   }

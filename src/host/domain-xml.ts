@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { UserError } from '../errors.js';
+import { isListenAddress } from '../xen/devices.js';
 import { planDevices, renameGuestDevice, type DeviceMap } from '../xen/devmap.js';
 import type { LifecycleAction, XenChar, XenGuest, XenNic } from '../xen/types.js';
 
@@ -48,7 +49,8 @@ export function planDomain(guest: XenGuest, opts: DomainOptions = {}): { deviceM
   try {
     deviceMap = planDevices(guest, { machine: opts.machine ?? 'pc', hvmVirtio: !!opts.hvmVirtio });
   } catch (e) {
-    throw new UserError(`${guest.file}: ${(e as Error).message}`);
+    const msg = (e as Error).message;
+    throw new UserError(msg.startsWith(`${guest.file}:`) ? msg : `${guest.file}: ${msg}`);
   }
   for (const disk of guest.disks) refuseUnusableDisk(guest, disk);
   // Boot: PV guests with a dom0 kernel, or with bare-filesystem disks, have no
@@ -57,7 +59,25 @@ export function planDomain(guest: XenGuest, opts: DomainOptions = {}): { deviceM
   return { deviceMap, ...(directBoot ? { directBoot } : {}), warnings };
 }
 
+/** The RBD monitors of an xl qdisk target (rbd:POOL/IMAGE:…:mon_host=H\\:P\\;H2\\:P2). */
+function rbdHosts(url: string): { name: string; port?: string }[] {
+  const hosts: { name: string; port?: string }[] = [];
+  for (const opt of url.slice(4).split(/(?<!\\):/).slice(1)) {
+    const [k, v] = [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)];
+    if (k !== 'mon_host') continue;
+    for (const host of v.split('\\;')) {
+      const [name, port] = host.split('\\:');
+      hosts.push(port ? { name, port } : { name });
+    }
+  }
+  return hosts;
+}
+
 function refuseUnusableDisk(guest: XenGuest, disk: XenGuest['disks'][number]): void {
+  if (disk.sourceKind === 'network' && disk.path?.startsWith('rbd:')) {
+    const bad = rbdHosts(disk.path).find((h) => !isListenAddress(h.name) || (h.port !== undefined && (!/^\d{1,5}$/.test(h.port) || Number(h.port) > 65535)));
+    if (bad) throw new UserError(`${guest.file}:${disk.pos.line}:${disk.pos.column}: disk ${disk.vdev}: the RBD monitor "${bad.name}${bad.port ? `:${bad.port}` : ''}" is not a host name (or IP address) and port`);
+  }
   if (disk.sourceKind === 'network' && !disk.path?.startsWith('rbd:')) {
     throw new UserError(
       `${guest.file}:${disk.pos.line}:${disk.pos.column}: disk ${disk.vdev} uses Xen's ${disk.driver} block script, which KVM cannot run`,
@@ -216,16 +236,8 @@ function renderDisk(
 
 /** `rbd:pool/image:opt=val:mon_host=h1\:6789\;h2\:6789` → protocol rbd with hosts. */
 function renderRbdSource(d: XMLBuilder, url: string): void {
-  const parts = url.slice(4).split(/(?<!\\):/);
-  const src = d.ele('source', { protocol: 'rbd', name: parts[0] });
-  for (const opt of parts.slice(1)) {
-    const [k, v] = [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)];
-    if (k !== 'mon_host') continue;
-    for (const host of v.split('\\;')) {
-      const [name, port] = host.split('\\:');
-      src.ele('host', port ? { name, port } : { name });
-    }
-  }
+  const src = d.ele('source', { protocol: 'rbd', name: url.slice(4).split(/(?<!\\):/)[0] });
+  for (const h of rbdHosts(url)) src.ele('host', h);
 }
 
 function renderNic(devices: XMLBuilder, guest: XenGuest, nic: XenNic, index: number, virtio: boolean, opts: DomainOptions, warnings: string[]): void {

@@ -22,11 +22,16 @@ export function parseVfbSpec(spec: string, pos: Pos): Parsed<XenGraphics> {
   const display = kv.get('vncdisplay');
   if (display !== undefined) {
     if (!/^[0-9]+$/.test(display)) return { ok: false, message: `vfb "${spec}": vncdisplay "${display}" is not a number` };
+    if (Number(display) > 65535 - 5900) return { ok: false, message: `vfb "${spec}": vncdisplay ${display} is out of range (0 to ${65535 - 5900}: VNC port 5900 + display)` };
     g.display = Number(display);
   }
   // xl's default is vncunused=1; a fixed display turns it off unless vncunused=1 is explicit.
   g.autoport = unused !== undefined ? unused === '1' : display === undefined;
-  if (kv.has('vnclisten')) g.listen = kv.get('vnclisten');
+  if (kv.has('vnclisten')) {
+    const listen = kv.get('vnclisten')!;
+    if (!isListenAddress(listen)) return { ok: false, message: `vfb "${spec}": vnclisten "${listen}" is not an IP address or host name` };
+    g.listen = listen;
+  }
   if (kv.has('vncpasswd')) g.passwd = kv.get('vncpasswd');
   if (kv.has('keymap')) g.keymap = kv.get('keymap');
   return { ok: true, value: g };
@@ -98,4 +103,23 @@ export function parseCpuset(text: string): Parsed<string | undefined> {
     if (r && Number(r[1]) > Number(r[2])) return { ok: false, message: `cpus "${text}": the range ${part} runs backwards` };
   }
   return { ok: true, value: t };
+}
+
+/** An address VNC can listen on: IPv4, IPv6 or a host name. */
+export function isListenAddress(s: string): boolean {
+  return /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*)$/.test(s)
+    && (!/^\d{1,3}(\.\d{1,3}){3}$/.test(s) || s.split('.').every((o) => Number(o) <= 255));
+}
+
+/** A Linux network interface name (a bridge): 1 to 15 characters, no spaces, slashes or other punctuation. */
+export function isInterfaceName(s: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/.test(s);
+}
+
+/** An IPv4 or IPv6 address, optionally with a /prefix. */
+export function isIpAddress(s: string): boolean {
+  const [addr, prefix, ...rest] = s.split('/');
+  if (rest.length || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return false;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(addr)) return addr.split('.').every((o) => Number(o) <= 255) && (prefix === undefined || Number(prefix) <= 32);
+  return /^[0-9A-Fa-f:]+(\.\d{1,3}){0}$/.test(addr) && addr.includes(':') && (prefix === undefined || Number(prefix) <= 128);
 }

@@ -38,15 +38,17 @@ export function planDevices(guest: XenGuest, opts: PlacementOptions): DeviceMap 
   const placements: DiskPlacement[] = [];
   const used = new Set<string>();
   let nextVirtio = 0;
+  let current: XenDisk | undefined;
   const emulated = (prefix: 'hd' | 'sd', preferred: number): string => {
     const limit = prefix === 'hd' ? 4 : 26 * 27;
     let i = preferred >= 0 && !used.has(prefix + diskLetters(preferred)) ? preferred : 0;
     while (used.has(prefix + diskLetters(i))) i++;
-    if (i >= limit) throw new Error(`too many IDE devices: machine ${opts.machine} has room for 4 (hda-hdd); use --machine q35 for SATA`);
+    if (i >= limit) throw new Error(`${current ? `${guest.file}:${current.pos.line}:${current.pos.column}: disk ${current.vdev}: ` : ''}too many IDE devices: machine ${opts.machine} has room for 4 (hda-hdd); use --machine q35 for SATA`);
     return prefix + diskLetters(i);
   };
 
   for (const disk of disks) {
+    current = disk;
     const m = VDEV_RE.exec(disk.vdev)!;
     const xenPrefix = m[1] ?? 'xvd';
     const index = vdevDiskIndex(disk.vdev);

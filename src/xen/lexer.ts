@@ -42,6 +42,7 @@ class SyntaxProblem extends Error {
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SETTING_LINE = /^[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\+?=/;
+const MAX_LIST_DEPTH = 8;
 
 /** Lexes a whole config text. */
 export function lexConfig(text: string): LexResult {
@@ -53,6 +54,9 @@ class Lexer {
   private line = 1;
   private col = 1;
   private xlOnly = false;
+  /** Only blanks since the start of the current line (a list element there may be the next setting). */
+  private atLineStart = true;
+  private depth = 0;
   constructor(private readonly s: string) {}
 
   run(): LexResult {
@@ -86,10 +90,17 @@ class Lexer {
     if (c === '\n') {
       this.line++;
       this.col = 1;
+      this.atLineStart = true;
     } else {
       this.col++;
+      if (c !== ' ' && c !== '\t') this.atLineStart = false;
     }
     return c;
+  }
+
+  /** Does a setting (`name =`) start here, at the start of a line? Looks at a bounded window, so long lines stay linear. */
+  private settingStartsHere(): boolean {
+    return this.atLineStart && SETTING_LINE.test(this.s.slice(this.i, Math.min(this.lineEnd(), this.i + 256)));
   }
 
   /** Skips spaces, tabs and comments; newlines and `;` too when `newlines`. */
@@ -194,7 +205,9 @@ class Lexer {
       throw new SyntaxProblem(pos, `${text}${rest} is not a whole number; units and fractions are not allowed (quote it if it is text)`);
     }
     if (!/[0-9a-fA-F]/.test(text)) throw new SyntaxProblem(pos, `${text || this.peek()} is not a number`);
-    return { kind: 'int', value: Number(text), pos };
+    const value = Number(text);
+    if (!Number.isSafeInteger(value)) throw new SyntaxProblem(pos, `${text.length > 24 ? `${text.slice(0, 20)}…` : text} is too large a number`);
+    return { kind: 'int', value, pos };
   }
 
   private string(): Value {
@@ -211,6 +224,8 @@ class Lexer {
       }
       if (this.s.startsWith(delim, this.i)) {
         for (let k = 0; k < delim.length; k++) this.advance();
+        const ctl = (triple ? /[\x00-\x08\x0b-\x1f\x7f]/ : /[\x00-\x08\x0a-\x1f\x7f]/).exec(out);
+        if (ctl) throw new SyntaxProblem(pos, `this string holds the control character 0x${ctl[0].charCodeAt(0).toString(16).padStart(2, '0')}, which no Xen setting takes`);
         return { kind: 'string', value: out, pos, escapes };
       }
       const c = this.advance();
@@ -260,6 +275,17 @@ class Lexer {
 
   private list(name: string): Value {
     const pos = this.pos();
+    // Xen's lists nest two deep (cpuid, vnuma); a cap keeps hostile input from exhausting the stack.
+    if (this.depth >= MAX_LIST_DEPTH) throw new SyntaxProblem(pos, `lists nested more than ${MAX_LIST_DEPTH} deep`);
+    this.depth++;
+    try {
+      return this.listBody(name, pos);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private listBody(name: string, pos: Pos): Value {
     this.advance(); // [
     const items: Value[] = [];
     while (true) {
@@ -275,7 +301,7 @@ class Lexer {
         throw new SyntaxProblem(this.pos(), `expected a list element before this comma`);
       }
       const before = this.pos();
-      if (SETTING_LINE.test(this.s.slice(this.i, this.lineEnd()))) {
+      if (this.settingStartsHere()) {
         throw new SyntaxProblem(pos, `the list of ${name} opened here is not closed with ] before the next setting at line ${before.line}`);
       }
       items.push(this.value(name));
@@ -285,7 +311,7 @@ class Lexer {
         this.advance();
       } else if (c !== ']') {
         if (this.eof()) throw new SyntaxProblem(pos, `the list of ${name} opened here is not closed with ]`);
-        if (SETTING_LINE.test(this.s.slice(this.i, this.lineEnd()))) {
+        if (this.settingStartsHere()) {
           throw new SyntaxProblem(pos, `the list of ${name} opened here is not closed with ] before the next setting at line ${this.line}`);
         }
         throw new SyntaxProblem(this.pos(), `expected , or ] between list elements, found ${describe(c)}`);

@@ -2,7 +2,7 @@
 // lists every problem with file:line:column.
 import { InputError, type Problem } from '../errors.js';
 import { parseDiskSpec, vdevDiskIndex, vdevPartition } from './disk.js';
-import { parseCharSpec, parseCpuset, parsePciSpec, parseVfbSpec } from './devices.js';
+import { isListenAddress, parseCharSpec, parseCpuset, parsePciSpec, parseVfbSpec } from './devices.js';
 import { lexConfig, type Setting, type Value } from './lexer.js';
 import type { GuestType, LifecycleAction, Pos, XenChar, XenGuest, XenGraphics } from './types.js';
 import { parseVifSpec } from './vif.js';
@@ -19,6 +19,15 @@ const KNOWN_KEYS = new Set([
 ]);
 
 /** Parses config text; `file` names it in messages. Throws InputError on bad input. */
+const INT_RANGES: Record<string, [number, number, string?]> = {
+  memory: [1, 16 * 1024 * 1024, 'MiB'],
+  maxmem: [1, 16 * 1024 * 1024, 'MiB'],
+  vcpus: [1, 4096],
+  maxvcpus: [1, 4096],
+  vncdisplay: [0, 65535 - 5900],
+  shadow_memory: [0, 1024 * 1024, 'MiB'],
+};
+
 export function parseXenConfig(text: string, file: string): XenGuest {
   const r = new Reader(text, file);
   return r.guest();
@@ -75,10 +84,20 @@ class Reader {
     const s = this.settings.get(key);
     if (!s) return undefined;
     const v = s.value;
-    if (v.kind === 'int' && v.value >= 0) return v.value;
-    if (v.kind === 'string' && /^[0-9]+$/.test(v.value.trim())) return Number(v.value.trim());
-    this.problem(v.pos, `${key} must be ${what}, not ${v.kind === 'int' ? v.value : kindName(v)}`);
-    return undefined;
+    let n: number | undefined;
+    if (v.kind === 'int' && v.value >= 0) n = v.value;
+    else if (v.kind === 'string' && /^[0-9]{1,15}$/.test(v.value.trim())) n = Number(v.value.trim());
+    if (n === undefined) {
+      this.problem(v.pos, `${key} must be ${what}, not ${v.kind === 'int' ? v.value : kindName(v)}`);
+      return undefined;
+    }
+    // What libvirt and QEMU accept: memory from 1 MiB to 16 TiB, 1 to 4096 vCPUs.
+    const range = INT_RANGES[key];
+    if (range && (n < range[0] || n > range[1])) {
+      this.problem(v.pos, `${key} = ${n} is out of range: it must be from ${range[0]} to ${range[1]}${range[2] ? ` ${range[2]}` : ''}`);
+      return undefined;
+    }
+    return n;
   }
 
   private bool(key: string): boolean | undefined {
@@ -327,6 +346,7 @@ class Reader {
       const g: XenGraphics = { type: 'vnc', autoport: unused ?? display === undefined, pos: pos('vnc') };
       if (display !== undefined) g.display = display;
       const listen = this.str('vnclisten');
+      if (listen !== undefined && !isListenAddress(listen)) this.problem(this.settings.get('vnclisten')!.value.pos, `vnclisten "${listen}" is not an IP address or host name`);
       if (listen) g.listen = listen;
       const pw = this.str('vncpasswd');
       if (pw) g.passwd = pw;

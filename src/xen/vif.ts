@@ -5,6 +5,8 @@ import type { Pos, XenNic } from './types.js';
 export type VifParse = { ok: true; nic: XenNic; warnings: string[] } | { ok: false; message: string };
 
 const MAC_RE = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/;
+import { isInterfaceName, isIpAddress } from './devices.js';
+
 const KNOWN = new Set(['mac', 'bridge', 'ip', 'model', 'type', 'vifname', 'script', 'rate', 'backend', 'gatewaydev', 'netdev', 'mtu', 'vlan', 'devid', 'accel', 'forwarddev', 'trusted', 'untrusted', 'uuid']);
 
 /** Normalises a MAC address to lower-case, two digits per byte. */
@@ -36,6 +38,10 @@ export function parseVifSpec(spec: string, pos: Pos): VifParse {
         // openvswitch VLANs: br.42 (tag) or br:42:43 (trunk)
         const trunk = /^([^:.]+):([0-9]+(?::[0-9]+)*)$/.exec(value);
         const tag = /^([^:.]+)\.([0-9]+)$/.exec(value);
+        const name = trunk?.[1] ?? tag?.[1] ?? value;
+        if (!isInterfaceName(name)) return fail(`bridge "${value}": "${name}" is not a network interface name (1 to 15 letters, digits, _ . -)`);
+        const vlans = (trunk?.[2].split(':') ?? (tag ? [tag[2]] : [])).map(Number);
+        if (vlans.some((v) => v < 1 || v > 4094)) return fail(`bridge "${value}": VLAN ids run from 1 to 4094`);
         if (trunk) {
           nic.bridge = trunk[1];
           nic.vlans = trunk[2].split(':').map(Number);
@@ -50,9 +56,13 @@ export function parseVifSpec(spec: string, pos: Pos): VifParse {
         }
         break;
       }
-      case 'ip':
-        nic.ip = value.split(/\s+/).filter(Boolean);
+      case 'ip': {
+        const ips = value.split(/\s+/).filter(Boolean);
+        const badIp = ips.find((ip) => !isIpAddress(ip));
+        if (badIp) return fail(`ip "${badIp}" is not an IP address`);
+        nic.ip = ips;
         break;
+      }
       case 'model':
         if (!/^[A-Za-z0-9_-]+$/.test(value)) return fail(`model "${value}" contains characters other than letters, digits, _ and -`);
         nic.model = value.toLowerCase();

@@ -105,3 +105,18 @@ t.test('"no kernels": the /boot hint only when a separate /boot was not mounted'
   const fix = (await inspectGuest(rootFs(root))).problems.find((p) => p.code === 'no-kernels')?.fix;
   t.notMatch(fix, /Is \/boot mounted|separate \/boot/, 'no /boot question when there is no separate /boot');
 });
+
+t.test('a RHEL-family guest without an initrd tool: a finding, not a crash', async (t) => {
+  const { diagnose } = await import('../../src/edits/diagnose.js');
+  const { parseXenConfig } = await import('../../src/xen/parse.js');
+  const root = mkdtempSync(join(tmpdir(), 'x2k-fed-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  for (const d of ['boot', 'etc', 'bin']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'etc/os-release'), 'NAME="Fedora Linux"\nVERSION_ID=38\nID=fedora\n');
+  writeFileSync(join(root, 'boot/vmlinuz-6.2.9-300.fc38.x86_64'), 'k');
+  writeFileSync(join(root, 'boot/config-6.2.9-300.fc38.x86_64'), 'CONFIG_X86_64=y\nCONFIG_VIRTIO_BLK=m\nCONFIG_VIRTIO_PCI=m\n');
+  const fs = rootFs(root);
+  const facts = await inspectGuest(fs);
+  const found = await diagnose(fs, parseXenConfig('name = "f"\ndisk = [ "phy:/dev/vg/f,xvda,w" ]\n', 'f.cfg'), facts, 'f.cfg', undefined);
+  t.match(found, [{ code: 'cannot-convert', message: /no initrd tool/, fix: /Install one in the guest first/ }]);
+});

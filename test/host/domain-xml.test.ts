@@ -1,6 +1,6 @@
 import t from 'tap';
 import { UserError } from '../../src/errors.js';
-import { derivedMac, renderDomainXml } from '../../src/host/domain-xml.js';
+import { derivedMac, isXenOnlyArg, renderDomainXml } from '../../src/host/domain-xml.js';
 import { parseXenConfig } from '../../src/xen/parse.js';
 import { attr, one, parseXml, path, text } from '../helpers/xml.js';
 import { validateXml } from '../helpers/validate.js';
@@ -183,4 +183,13 @@ t.test('SDL becomes VNC with a warning; spice stays spice', async (t) => {
   t.match(r.warnings.join('\n'), /SDL/);
   const s = render(`name = "s"\nbuilder = "hvm"\nspice = 1\nspiceport = 5910\nspicehost = "0.0.0.0"\nspicepasswd = "x"\n`);
   t.same([attr(s.doc, 'devices/graphics', 'type'), attr(s.doc, 'devices/graphics', 'port')], ['spice', '5910']);
+});
+
+t.test('direct boot drops every Xen-only kernel argument', async (t) => {
+  const r = render(`name = "d"\nkernel = "/boot/vmlinuz-2.6.18-128.el5xen"\nextra = "console=xvc0 xencons=xvc0 clocksource=xen xen_emul_unplug=never xen-blkfront.max=32 root=/dev/xvda1 quiet console=hvc0"\ndisk = [ "phy:/dev/vg/d,xvda1,w" ]\n`);
+  t.equal(r.directBoot?.cmdline, 'root=/dev/vda quiet console=tty0 console=ttyS0,115200n8');
+  t.ok(isXenOnlyArg('xencons=tty'));
+  t.ok(isXenOnlyArg('xen_blkfront.max=8'));
+  t.notOk(isXenOnlyArg('xenial=1'), 'a word that merely starts with "xen" stays');
+  t.notOk(isXenOnlyArg('console=ttyS0'));
 });

@@ -7,6 +7,7 @@ import { listInitrd, moduleNames } from '../../formats/cpio.js';
 import { decompressWith } from '../../guest/inspect.js';
 import { externalDecompress } from '../../guest/decompress.js';
 import type { RootFs } from '../../tree/fs.js';
+import { UserError } from '../../errors.js';
 import { initrdPath } from '../context.js';
 import type { CommandEdit, EditContext } from '../types.js';
 
@@ -25,7 +26,7 @@ export function initrdArgv(ctx: EditContext): string[] {
     case 'update-initramfs':
       return ['update-initramfs', '-u', '-k', v];
     default:
-      throw new Error('the guest has no initrd tool (mkinitrd, dracut, update-initramfs); install one in the guest first');
+      throw new UserError('the guest has no initrd tool (mkinitrd, dracut, update-initramfs), so its initrd cannot be rebuilt with the virtio drivers', 'Install one in the guest first (yum install mkinitrd / dracut, apt-get install initramfs-tools), or convert with --no-initrd if the kernel has virtio built in.');
   }
 }
 
