@@ -29,6 +29,7 @@ export const COMMANDS = {
   qemuNbd: 'qemu-nbd',
   sfdisk: 'sfdisk',
   umount: 'umount',
+  unshare: 'unshare',
   virsh: 'virsh',
   virtXmlValidate: 'virt-xml-validate',
   ip: 'ip',

@@ -35,6 +35,8 @@ export interface SampleOptions {
   onlyXenKernel?: boolean;
   /** No boot loader in the MBR (a guest pygrub booted from the start). */
   emptyMbr?: boolean;
+  /** Changes the staged root (and /boot) tree before the filesystems are made: hostile or odd guests for tests. */
+  tweak?: (root: string, boot: string) => void;
 }
 
 async function mkext3(image: string, stage: string, offset: number, sizeBytes: number, label?: string): Promise<void> {
@@ -101,6 +103,7 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
     }
 
     writeRhel5Tree({ root, boot, rootSpec: `/dev/${vg}/LogVol00`, swapSpec: `/dev/${vg}/LogVol01`, bootSpec: 'LABEL=/boot', macs, hostname: `${name}.example.com`, ...(opts.onlyXenKernel ? { onlyXenKernel: true } : {}) });
+    opts.tweak?.(root, boot);
     const image = join(dir, `${name}.img`);
     const total = (opts.sizeMiB ?? 257) * MiB;
     const bootStart = 1 * MiB;

@@ -1,31 +1,52 @@
-// Runs a command of the guest's in a chroot of its mounted root, with /proc,
-// /sys and /dev bind-mounted (as mkinitrd needs), a clean environment and a time
-// limit. The guest's code runs as root on this host: see the README's safety model.
-import { join } from 'node:path';
+// Runs a command of the guest's (mkinitrd, dracut, update-initramfs) contained:
+// in new mount, PID, IPC, UTS and network namespaces (unshare), with the guest's
+// root made the root by pivot_root (the host's is detached, so no chroot escape
+// and no /proc/PID/root leads back to it), a fresh /proc of the new PID namespace,
+// a minimal /dev (null, zero, full, random, urandom, tty) on a tmpfs, /sys
+// read-only, no network, a clean environment and a time limit. Every mount lives
+// in the private namespace: when the command ends, is killed or times out, the
+// namespace's PID 1 dies, the kernel kills everything in it, and its mounts vanish
+// — nothing is left on the host or in the guest.
+import { UserError } from '../errors.js';
 import { run } from '../run.js';
 import type { Acquirer } from '../image/release.js';
 import type { RootFs } from '../tree/fs.js';
 
-const BINDS = ['/proc', '/sys', '/dev'];
+/** The setup, run by the host's sh as PID 1 of the new namespaces, before the guest's command replaces it. */
+const SETUP = `set -e
+root=$1; shift
+cd "$root"
+mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
+mount -t tmpfs -o nosuid,noexec,mode=0755,size=1m xen2kvm-dev "$root/dev"
+mknod -m 666 "$root/dev/null" c 1 3
+mknod -m 666 "$root/dev/zero" c 1 5
+mknod -m 666 "$root/dev/full" c 1 7
+mknod -m 666 "$root/dev/random" c 1 8
+mknod -m 666 "$root/dev/urandom" c 1 9
+mknod -m 666 "$root/dev/tty" c 5 0
+ln -s /proc/self/fd "$root/dev/fd"
+mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
+pivot_root . .
+umount -l .
+cd /
+exec "$@"
+`;
+
+/** Guest directories the setup mounts on: each must be a real directory of the guest, not a link. */
+const MOUNT_POINTS = ['/proc', '/sys', '/dev'];
 
 export async function runInGuestChroot(root: string, fs: RootFs, argv: string[], acq: Acquirer): Promise<string> {
-  const stack = acq.stack;
-  const before = stack.size;
-  try {
-    for (const b of BINDS) {
-      if ((await fs.kind(b)) !== 'dir') throw new Error(`the guest has no ${b} directory to bind-mount for the chroot`);
-      const target = join(root, await fs.realGuestPath(b));
-      acq.intend({ kind: 'mount', target, source: b });
-      await run('mount', ['--bind', b, target]);
-    }
-    const r = await run('chroot', [root, ...argv], {
-      env: { PATH: '/sbin:/bin:/usr/sbin:/usr/bin', HOME: '/root', LANG: 'C', TERM: 'dumb' },
-      timeoutMs: 15 * 60 * 1000,
-      cleanEnv: true,
-      advice: 'The command ran inside the guest; its own output above says why it failed.',
-    });
-    return r.stdout;
-  } finally {
-    while (stack.size > before) await stack.popAndUndo();
+  void acq; // nothing is acquired on the host: every mount is inside the namespace
+  for (const p of MOUNT_POINTS) {
+    const link = await fs.linkTarget(p);
+    if (link !== undefined) throw new UserError(`the guest's ${p} is a symbolic link (to ${link}); xen2kvm will not mount over what it points to`, `Make ${p} a plain directory in the guest, or run the guest's own tools by hand.`);
+    if ((await fs.kind(p)) !== 'dir') throw new UserError(`the guest has no ${p} directory to mount for its own tools`, `Create ${p} in the guest (an empty directory), then convert again.`);
   }
+  const r = await run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--ipc', '--uts', '--net', '--', 'sh', '-c', SETUP, 'xen2kvm-guest', root, ...argv], {
+    env: { PATH: '/sbin:/bin:/usr/sbin:/usr/bin', HOME: '/root', LANG: 'C', TERM: 'dumb' },
+    timeoutMs: 15 * 60 * 1000,
+    cleanEnv: true,
+    advice: 'The command ran inside the guest (contained: its own namespaces, no network); its own output above says why it failed.',
+  });
+  return r.stdout;
 }

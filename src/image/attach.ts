@@ -2,7 +2,7 @@
 // devices at partition offsets, or kpartx mappings), and its LVM volumes (loop
 // maps of linear LVs, or vgchange activation restricted to the guest's PVs).
 // Every acquisition is recorded before the next step starts.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { checkInterrupted } from '../cleanup.js';
@@ -57,8 +57,11 @@ export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Ac
     const st = statSync(d.path);
     if (!st.isFile() && !st.isBlockDevice()) throw new UserError(`disk ${d.vdev}: ${d.path} is neither an image file nor a block device`);
   }
-  // Lock first, so two runs cannot both pass the in-use check.
-  for (const d of usable) acq.record({ kind: 'lock', path: lockDisk(d.path!) });
+  // Disks by what they are: canonical paths (a symlinked directory, a/../b), so the
+  // journal and the loop devices name the real file.
+  for (const d of usable) d.path = realpathSync(d.path!);
+  // Lock first (per inode, so a hard link or another name is the same disk), so two runs cannot both pass the in-use check.
+  for (const d of usable) acq.record({ kind: 'lock', path: await lockDisk(d.path!) });
   await refuseIfInUse({ name: opts.name, sources: usable.map((d) => d.path!), force: opts.force });
 
   const guest: AttachedGuest = { strategy, readOnly: opts.readOnly, disks: [], devices: [], vgs: [], notes: [] };

@@ -1,7 +1,7 @@
 // Refusals before touching a disk: the guest is running, the image or device is
 // open by a process, attached to a loop device, mounted, or an LV is open — and
 // a per-disk lock so two xen2kvm runs never work on one guest at once.
-import { closeSync, constants, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -62,12 +62,40 @@ export function openers(paths: string[]): { pid: number; comm: string; path: str
   return out;
 }
 
-/** Loop devices already attached to a file. */
-export async function loopsOf(file: string): Promise<string[]> {
-  const r = await run('losetup', ['--json', '--list', '--output', 'NAME,BACK-FILE'], { allowFailure: true });
+/** What identifies a disk, whatever it is called: a file's (device, inode), a block device's device number. */
+export interface DiskIdentity {
+  key: string;
+  describe: string;
+}
+
+/** Every loop device with its backing file's identity (losetup --json: BACK-INO, BACK-MAJ:MIN). */
+async function loopTable(): Promise<{ name: string; file: string; ino: number; dev: string }[]> {
+  const r = await run('losetup', ['--json', '--list', '--output', 'NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN'], { allowFailure: true });
   if (r.exitCode !== 0 || !r.stdout.trim()) return [];
-  const rows = (JSON.parse(r.stdout) as { loopdevices: { name: string; 'back-file': string }[] }).loopdevices;
-  return rows.filter((row) => String(row['back-file']).replace(/ \(deleted\)$/, '') === file).map((row) => row.name);
+  const rows = (JSON.parse(r.stdout) as { loopdevices: Record<string, string | number | null>[] }).loopdevices;
+  return rows.map((row) => ({ name: String(row.name), file: String(row['back-file'] ?? '').replace(/ \(deleted\)$/, ''), ino: Number(row['back-ino']), dev: String(row['back-maj:min'] ?? '').trim() }));
+}
+
+const majMin = (dev: number) => `${Math.floor(dev / 256) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}`;
+
+/**
+ * The identity of a disk source: for an image file its (device, inode) — so a
+ * symlink, a hard link or a/../b is the same disk; for a loop device, the
+ * identity of its backing file (phy:/dev/loopN over an image IS that image);
+ * for any other block device, its device number.
+ */
+export async function diskIdentity(source: string): Promise<DiskIdentity> {
+  const st = statSync(source);
+  if (st.isFile()) return { key: `file:${majMin(st.dev)}:${st.ino}`, describe: realpathSync(source) };
+  const loop = (await loopTable()).find((l) => l.name === realpathSync(source) || (existsSync(l.name) && statSync(l.name).rdev === st.rdev));
+  if (loop && loop.ino) return { key: `file:${loop.dev}:${loop.ino}`, describe: `${loop.file} (through ${loop.name})` };
+  return { key: `block:${majMin(st.rdev)}`, describe: realpathSync(source) };
+}
+
+/** Loop devices already attached to this file, found by inode — not by a name, which a symlink or hard link changes. */
+export async function loopsOf(file: string): Promise<string[]> {
+  const st = statSync(file);
+  return (await loopTable()).filter((row) => row.ino === st.ino && row.dev === majMin(st.dev)).map((row) => row.name);
 }
 
 /** Mount sources in /proc/mounts that are this device (by device number). */
@@ -105,7 +133,10 @@ export async function refuseIfInUse(check: InUseCheck): Promise<void> {
     const st = statSync(src);
     for (const o of openers([src])) reasons.push(`${src} is open by process ${o.pid} (${o.comm})`);
     if (st.isFile()) {
-      for (const loop of await loopsOf(src)) reasons.push(`${src} is attached to ${loop}`);
+      for (const loop of await loopsOf(src)) {
+        reasons.push(`${src} is attached to ${loop}`);
+        for (const target of mountsOfDevice(statSync(loop).rdev)) reasons.push(`${src} is mounted on ${target} (through ${loop})`);
+      }
     }
     if (st.isBlockDevice()) {
       for (const target of mountsOfDevice(st.rdev)) reasons.push(`${src} is mounted on ${target}`);
@@ -128,21 +159,23 @@ export async function refuseIfInUse(check: InUseCheck): Promise<void> {
   throw new UserError(`the guest's disks are in use:\n${text}`, 'Shut the guest down and close what holds its disks, then run xen2kvm again (or pass --force if you are sure nothing writes to them).');
 }
 
-/** Takes the lock for one disk; returns the lock file path. */
-export function lockDisk(source: string): string {
-  const key = createHash('sha256').update(realpathSync(source)).digest('hex').slice(0, 24);
+/** Takes the lock for one disk (keyed by what it is, not what it is called); returns the lock file path. */
+export async function lockDisk(source: string): Promise<string> {
+  const id = await diskIdentity(source);
+  const key = createHash('sha256').update(id.key).digest('hex').slice(0, 24);
   const path = join(runSubdir('locks'), `${key}.lock`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      writeFileSync(fd, `${process.pid}\n`);
+      writeFileSync(fd, `${process.pid}\n${source}\n`);
       closeSync(fd);
       return path;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim());
+      const pid = Number(readFileSync(path, 'utf8').split('\n')[0].trim());
       if (pid && pid !== process.pid && pidAlive(pid)) {
-        throw new UserError(`another xen2kvm run (pid ${pid}) is working on ${source}`, 'Wait for it to finish; if it was killed, run "xen2kvm cleanup".');
+        const holder = readFileSync(path, 'utf8').split('\n')[1] ?? '';
+        throw new UserError(`another xen2kvm run (pid ${pid}) is working on ${source}${holder && holder !== source ? `, which is ${holder} under another name` : ''}`, 'Wait for it to finish; if it was killed, run "xen2kvm cleanup".');
       }
       unlinkSync(path); // stale: its run is gone
     }

@@ -4,11 +4,11 @@
 // --dry-run; every mount's undo recorded before it is made. Targets are guest
 // paths resolved inside the mounted root.
 import { lstatSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { run } from '../run.js';
 import { runSubdir } from '../paths.js';
 import { rootFs, type RootFs } from '../tree/fs.js';
-import type { Acquirer } from './release.js';
+import { mountedTargets, type Acquirer } from './release.js';
 import type { BlockDevice } from './types.js';
 
 export interface MountedFs {
@@ -86,14 +86,18 @@ export async function mountRoot(dev: BlockDevice, readOnly: boolean, acq: Acquir
  * it; returns why it was not mounted (the mount point is not a directory), or undefined.
  */
 export async function mountUnder(root: string, fs: RootFs, req: MountRequest, readOnly: boolean, acq: Acquirer): Promise<string | undefined> {
-  const target = join(root, await fs.realGuestPath(req.guestPath));
-  let isDir = false;
+  // Resolved inside the guest; never the guest's / itself, never on top of another mount.
+  const resolved = await fs.realGuestPath(req.guestPath);
+  if (resolved === '/') return `the mount point ${req.guestPath} resolves to the guest's / (through a symlink)`;
+  const target = resolvePath(join(root, resolved));
+  let st;
   try {
-    isDir = lstatSync(target).isDirectory();
+    st = lstatSync(target);
   } catch {
-    /* missing */
+    return `the mount point ${req.guestPath} is not a directory in the guest`;
   }
-  if (!isDir) return `the mount point ${req.guestPath} is not a directory in the guest`;
+  if (!st.isDirectory()) return `the mount point ${req.guestPath} is not a directory in the guest`;
+  if (mountedTargets().includes(target)) return `the mount point ${req.guestPath}${resolved !== req.guestPath ? ` (${resolved})` : ''} already has a filesystem mounted on it`;
   await mountFilesystem(req.device, req.fstype, target, readOnly, acq, req.subvol);
   return undefined;
 }

@@ -3,6 +3,7 @@
 // that the thing is still ours (a loop device may have been reused since), and
 // succeeds quietly when it is already gone, so `xen2kvm cleanup` is idempotent.
 import { existsSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { log } from '../log.js';
 import { run } from '../run.js';
 import type { CleanupStack } from '../cleanup.js';
@@ -26,7 +27,9 @@ export async function loopBacking(device: string): Promise<{ file: string; offse
   }
 }
 
-async function unmount(target: string): Promise<void> {
+async function unmount(given: string): Promise<void> {
+  // Canonical form (no trailing slash), as /proc/mounts shows it.
+  const target = resolvePath(given);
   for (let attempt = 0; attempt < 5; attempt++) {
     if (!mountedTargets().includes(target)) return;
     const r = await run('umount', [target], { allowFailure: true });
@@ -78,7 +81,7 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
     }
     case 'lock':
       try {
-        const pid = Number(readFileSync(a.path, 'utf8').trim());
+        const pid = Number(readFileSync(a.path, 'utf8').split('\n')[0].trim());
         if (pid === process.pid || !Number.isFinite(pid) || pid <= 0 || !pidAlive(pid)) unlinkSync(a.path);
       } catch {
         /* gone */
