@@ -7,7 +7,8 @@ import { editsFor } from './edits/families.js';
 import { buildEditContext, initrdPath } from './edits/context.js';
 import type { EditContext } from './edits/types.js';
 import { applyEdits, type EditOutcome } from './tree/runner.js';
-import type { Manifest } from './tree/manifest.js';
+import { BACKUP_ROOT, type Manifest } from './tree/manifest.js';
+import { listRuns, restoreEntries, sweepLeftovers, WRITTEN_DIRS } from './tree/rollback.js';
 import { atomicWrite } from './tree/files.js';
 import { runInGuestChroot } from './guest/chroot.js';
 import { externalDecompress } from './guest/decompress.js';
@@ -76,6 +77,9 @@ export interface RunState {
   warnings: Set<string>;
   timings: Record<string, number>;
   clock: number;
+  /** Runs an earlier, interrupted conversion left in the guest, and leftovers of killed writes. */
+  interrupted?: Manifest[];
+  leftovers?: string[];
 }
 
 /** One pass of the edits over a mount: what changed (or would), and what the host side needs to know. */
@@ -123,6 +127,10 @@ export async function attach(run: RunState, acq: Acquirer, configDirectBoot: boo
 export async function inspect(run: RunState, opened: Opened): Promise<GuestFacts> {
   run.opts.progress?.('inspecting and planning');
   log.info('inspecting the guest…');
+  // An earlier conversion killed half-way: said now, undone and done again in the apply stage.
+  run.interrupted = (await listRuns(opened.mounted.fs)).filter((r) => !r.complete);
+  run.leftovers = await sweepLeftovers(opened.mounted.fs, WRITTEN_DIRS, true);
+  for (const r of run.interrupted) run.warnings.add(`an earlier conversion (run ${r.runId}) was interrupted; ${run.opts.dryRun ? 'a real run puts its changes back and converts the guest again' : 'its changes were put back and the guest converted again'}`);
   return inspectGuest(opened.mounted.fs, decompressWith(externalDecompress));
 }
 
@@ -137,10 +145,16 @@ export async function plan(run: RunState, opened: Opened, facts: GuestFacts, acq
 
 /** Applies the edits on a read-write remount — only when the plan changes something, never in dry-run. */
 export async function apply(run: RunState, opened: Opened, facts: GuestFacts, planned: EditPass, acq: Acquirer): Promise<EditPass> {
-  if (run.opts.dryRun || !planned.outcomes.some((o) => o.changed)) return planned;
+  const unfinished = (run.interrupted?.length ?? 0) + (run.leftovers?.length ?? 0) > 0;
+  if (run.opts.dryRun || (!planned.outcomes.some((o) => o.changed) && !unfinished)) return planned;
   run.opts.progress?.('applying edits');
   log.info('remounting read-write…');
   opened.current = await remountReadWrite(opened.attached, opened.mounted, acq);
+  for (const r of [...(run.interrupted ?? [])].reverse()) {
+    log.info(`putting back the changes of the interrupted run ${r.runId}…`);
+    await restoreEntries(opened.current.fs, `${BACKUP_ROOT}/${r.runId}`, r, true);
+  }
+  for (const l of await sweepLeftovers(opened.current.fs, WRITTEN_DIRS)) log.verbose(`removed ${l}`);
   const done = await editPass(run, opened.current, facts, true, acq);
   lap(run, 'apply');
   run.timings.guestCommand = done.outcomes.reduce((n, o) => n + (o.commandMs ?? 0), 0);

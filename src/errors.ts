@@ -36,6 +36,27 @@ export class InputError extends UserError {
   }
 }
 
+/** The environment stopped us (a full or read-only filesystem, a missing permission): exit 1, with the cause and what to do. */
+export class EnvironmentError extends UserError {
+  override readonly exitCode: number = 1;
+  constructor(message: string, advice?: string) {
+    super(message, advice);
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** Maps a system error of a write to an EnvironmentError that names what was being written; other errors pass through. */
+export function environmentError(e: unknown, what: string, bytes?: number): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new EnvironmentError(`the filesystem holding ${what} is full${bytes !== undefined ? `: need ${Math.ceil(bytes / 1024)} KiB to write it` : ''}`, 'Free space there (in the guest: old kernels in /boot, logs), then run xen2kvm again; what this run changed was put back.');
+  }
+  if (code === 'EROFS') return new EnvironmentError(`the filesystem holding ${what} is read-only`, 'Is the filesystem damaged, or has it the ext4 read-only feature? Check it with e2fsck / tune2fs -l; what this run changed was put back.');
+  if (code === 'EACCES' || code === 'EPERM') return new EnvironmentError(`permission denied writing ${what}`, 'Run xen2kvm as root; on the host, check the directory\'s permissions.');
+  if (code === 'EIO') return new EnvironmentError(`an I/O error writing ${what}`, 'The disk image or device may be damaged; check it before going on.');
+  return e;
+}
+
 /** An external command failed; carries the quoted command line and its stderr. */
 export class CommandError extends Error {
   readonly exitCode: number = 1;

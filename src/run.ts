@@ -54,6 +54,15 @@ export interface RunOptions {
   advice?: string;
   /** Pass only `env` (and LC_ALL), not this process's environment. */
   cleanEnv?: boolean;
+  /** Stop (and fail) once the command's output passes this many bytes. */
+  maxBuffer?: number;
+}
+
+/** A command's output passed the limit it was given (a decompression bomb, say). */
+export class OutputTooLarge extends Error {
+  constructor(readonly command: string, readonly limit: number) {
+    super(`${command} produced more than ${Math.round(limit / 1048576)} MiB; stopped there`);
+  }
 }
 
 /** Runs a command that reads and writes binary data (decompressors). */
@@ -61,12 +70,37 @@ export async function runBinary(name: CommandName, args: readonly string[], inpu
   const file = COMMANDS[name];
   const command = formatCommand(file, args);
   log.debug(`$ ${command} < (${input.length} bytes)`);
+  if (opts.maxBuffer) return runBinaryCapped(file, command, args, input, opts);
   const result = await execa(file, [...args], { reject: false, input, encoding: 'buffer', timeout: opts.timeoutMs, stripFinalNewline: false });
   const stderr = Buffer.from(result.stderr ?? []).toString('utf8');
   if (result.exitCode === undefined || result.exitCode !== 0) {
     throw new CommandError(command, result.exitCode, stderr || (result.code === 'ENOENT' ? 'not found' : ''), '', opts.advice ?? adviceFor(file, result));
   }
   return Buffer.from(result.stdout as Uint8Array);
+}
+
+/** Streams a command's output, killing it once the output passes opts.maxBuffer (memory stays bounded). */
+async function runBinaryCapped(file: string, command: string, args: readonly string[], input: Buffer, opts: RunOptions): Promise<Buffer> {
+  const sub = execa(file, [...args], { reject: false, input, buffer: { stdout: false, stderr: true }, encoding: 'buffer', timeout: opts.timeoutMs });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  for await (const chunk of sub.stdout!) {
+    size += (chunk as Buffer).length;
+    if (size > opts.maxBuffer!) {
+      over = true;
+      sub.kill('SIGKILL');
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const result = await sub;
+  if (over) throw new OutputTooLarge(command, opts.maxBuffer!);
+  if (result.exitCode !== 0) {
+    const stderr = Buffer.from((result.stderr as Uint8Array | undefined) ?? []).toString('utf8');
+    throw new CommandError(command, result.exitCode, stderr || 'failed', '', opts.advice ?? adviceFor(file, result));
+  }
+  return Buffer.concat(chunks);
 }
 
 export interface RunResult {

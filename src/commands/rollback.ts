@@ -1,7 +1,7 @@
 // `xen2kvm rollback CONFIG|DISK…`: restores a converted guest's files from the
 // backups its conversion left inside it.
 import type { CommandModule } from 'yargs';
-import { listRuns, rollbackGuest } from '../tree/rollback.js';
+import { listRuns, rollbackAll, rollbackGuest, sweepLeftovers, WRITTEN_DIRS } from '../tree/rollback.js';
 import { remountReadWrite } from '../guest/mount.js';
 import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
@@ -11,6 +11,7 @@ import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from '.
 interface RollbackArgs extends AttachArgs {
   targets: string[];
   'run-id'?: string;
+  all?: boolean;
 }
 
 export const rollbackCommand: CommandModule<object, RollbackArgs> = {
@@ -20,22 +21,34 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     attachOptions(y)
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'The guest\'s Xen config, or its disk images / devices' })
       .option('run-id', { type: 'string', describe: 'Roll back this run (default: the latest)' })
-      .example('$0 rollback /etc/xen/test1', 'Undo the latest conversion of test1') as never,
+      .option('all', { type: 'boolean', describe: 'Roll back every recorded run, newest first: the guest as it was before the first conversion' })
+      .conflicts('all', 'run-id')
+      .example('$0 rollback /etc/xen/test1', 'Undo the latest conversion of test1')
+      .example('$0 rollback --all /etc/xen/test1', 'Back to the guest as it was before it was first converted') as never,
   handler: async (a) => {
     const guest = await guestFromTargets(a.targets, a.disk);
     const result = await withSession(`rollback ${a.targets.join(' ')}`, async (acq) => {
       // Read-only first: a guest with nothing to roll back is never mounted read-write, so not a byte of it changes.
       const { attached, mounted } = await openGuest(guest.disks, { ...openOptions(a), readOnly: false, mountReadOnly: true, name: guest.name || undefined }, acq);
       const runs = await listRuns(mounted.fs);
-      if (!runs.some((r) => !a['run-id'] || r.runId === a['run-id'])) return undefined;
+      const leftovers = await sweepLeftovers(mounted.fs, WRITTEN_DIRS, true);
+      if (!runs.some((r) => !a['run-id'] || r.runId === a['run-id']) && leftovers.length === 0) return undefined;
       const rw = await remountReadWrite(attached, mounted, acq);
-      return rollbackGuest(rw.fs, a['run-id']);
+      const swept = await sweepLeftovers(rw.fs, WRITTEN_DIRS);
+      for (const l of swept) log.info(`removed ${l}`);
+      if (a.all) {
+        const all = await rollbackAll(rw.fs);
+        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length } : { runId: '', done: swept, count: 0 };
+      }
+      const one = await rollbackGuest(rw.fs, a['run-id']);
+      return one ? { ...one, done: [...swept, ...one.done], count: 1 } : { runId: '', done: swept, count: 0 };
     });
     if (!result) {
       process.stdout.write(a['run-id'] ? `No conversion run ${a['run-id']} is recorded in the guest; nothing to roll back.\n` : 'No conversion is recorded in the guest; nothing to roll back.\n');
       return;
     }
     for (const d of result.done) log.verbose(d);
-    process.stdout.write(`Rolled back run ${result.runId}: ${result.done.length} change(s) undone.\n`);
+    if (result.count === 0) process.stdout.write(`No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.\n`);
+    else process.stdout.write(`Rolled back ${result.count > 1 ? `${result.count} runs (${result.runId})` : `run ${result.runId}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}\n`);
   },
 };

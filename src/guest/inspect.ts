@@ -2,11 +2,10 @@
 // their initrds, boot loader, init system, initrd tool — and what a conversion
 // needs. Reads through a RootFs, so it works on any tree and never follows a
 // guest symlink out to the host.
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import { listInitrd, moduleNames, type Decompress } from '../formats/cpio.js';
 import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from '../formats/grub-legacy.js';
 import { parseGrub2Cfg } from '../formats/grub2.js';
+import { cappedDecompress } from './decompress.js';
 import type { RootFs } from '../tree/fs.js';
 import { compareVersions, initrdFor, readKernelConfig, xenFlavour, type KernelFacts } from './kernels.js';
 import { detectOs, type OsInfo } from './release.js';
@@ -45,7 +44,7 @@ const GRUB2 = ['/boot/grub2/grub.cfg', '/boot/grub/grub.cfg'];
 /** Decompresses gzip in-process; other formats through the given fallback (the `xz` / `zstd` tools). */
 export function decompressWith(external?: Decompress): Decompress {
   return async (data, kind) => {
-    if (kind === 'gzip') return promisify(gunzip)(data);
+    if (kind === 'gzip') return cappedDecompress(async () => Buffer.alloc(0))(data, kind);
     if (!external) throw new Error(`${kind}-compressed initrds need the ${kind} tool`);
     return external(data, kind);
   };

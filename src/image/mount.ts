@@ -3,12 +3,13 @@
 // Always nodev,nosuid; read-only without journal replay for inspection and
 // --dry-run; every mount's undo recorded before it is made. Targets are guest
 // paths resolved inside the mounted root.
-import { lstatSync, mkdtempSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { run } from '../run.js';
 import { runSubdir } from '../paths.js';
 import { rootFs, type RootFs } from '../tree/fs.js';
 import { mountedTargets, type Acquirer } from './release.js';
+import { EnvironmentError } from '../errors.js';
 import type { BlockDevice } from './types.js';
 
 export interface MountedFs {
@@ -54,6 +55,10 @@ export function mountOptions(fstype: string, readOnly: boolean, subvol?: string)
 export async function mountFilesystem(device: string, fstype: string, target: string, readOnly: boolean, acq: Acquirer, subvol?: string): Promise<void> {
   acq.intend({ kind: 'mount', target, source: device });
   await run('mount', ['-t', fstype, '-o', mountOptions(fstype, readOnly, subvol), device, target]);
+  // A filesystem can come up read-only although read-write was asked (ext4's read-only feature, errors): say so now, not at the first write.
+  if (!readOnly && mountOptionsOf(target)?.split(',').includes('ro')) {
+    throw new EnvironmentError(`${device} (${fstype}) was mounted read-only although read-write was asked`, 'Is the filesystem damaged, or has it the read-only feature (tune2fs -l)? Repair it (e2fsck -f) and run xen2kvm again; nothing was changed.');
+  }
 }
 
 /** A scratch directory under the run dir, removed on cleanup. */
@@ -105,4 +110,10 @@ export async function mountUnder(root: string, fs: RootFs, req: MountRequest, re
 /** Unmounts everything mounted since `stackMark` (newest first). */
 export async function unmountTo(acq: Acquirer, stackMark: number): Promise<void> {
   while (acq.stack.size > stackMark) await acq.stack.popAndUndo();
+}
+
+/** The mount options /proc/mounts shows for a target (the last mount on it), or undefined. */
+function mountOptionsOf(target: string): string | undefined {
+  const lines = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[1]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) === target);
+  return lines[lines.length - 1]?.[3];
 }

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import type { RootFs } from './fs.js';
+import { environmentError } from '../errors.js';
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -36,7 +37,15 @@ export async function mkdirsInRoot(fs: RootFs, guestDir: string, mode = 0o700): 
  * Replaces (or creates) a regular file atomically: a temp file in the same
  * directory, written, chmod/chown'd, fsync'd, renamed over the target.
  */
-export function atomicWrite(hostPath: string, data: Buffer | string, mode: number, uid = 0, gid = 0): void {
+export function atomicWrite(hostPath: string, data: Buffer | string, mode: number, uid = 0, gid = 0, label = hostPath): void {
+  try {
+    atomicWriteOnce(hostPath, data, mode, uid, gid);
+  } catch (e) {
+    throw environmentError(e, label, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+  }
+}
+
+function atomicWriteOnce(hostPath: string, data: Buffer | string, mode: number, uid: number, gid: number): void {
   try {
     const st = lstatSync(hostPath);
     if (!st.isFile()) throw new Error(`${hostPath} is not a regular file; not replacing it`);

@@ -4,6 +4,7 @@
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { posix } from 'node:path';
+import { UserError } from '../errors.js';
 
 const MAX_LINKS = 40;
 
@@ -78,8 +79,8 @@ export function rootFs(root: string): RootFs {
       }
       try {
         const st = await fh.stat();
-        if (!st.isFile()) throw new Error(`${gp} in the guest is not a regular file`);
-        if (st.size > maxBytes) throw new Error(`${gp} in the guest is larger than ${maxBytes} bytes`);
+        if (!st.isFile()) throw new UserError(`${gp} in the guest is not a regular file`, 'Look at it in the guest: xen2kvm reads and edits regular files only.');
+        if (st.size > maxBytes) throw new UserError(`${gp} in the guest is ${st.size} bytes, larger than ${maxBytes} bytes (more than a file of its kind can be); xen2kvm will not read it`, `Look at ${gp} in the guest: it may be damaged or not what it claims to be.`);
         return await fh.readFile();
       } finally {
         await fh.close();

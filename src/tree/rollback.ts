@@ -2,6 +2,7 @@
 // manifest that run left in the guest. Newest change first; a change already
 // undone is skipped, so running it twice is harmless.
 import { existsSync, lstatSync, readFileSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
+import { posix } from 'node:path';
 import type { RootFs } from './fs.js';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
@@ -90,3 +91,40 @@ export async function rollbackGuest(fs: RootFs, runId?: string): Promise<{ runId
   if (!existsSync(await fs.resolve(BACKUP_ROOT))) log.verbose('no backups are left in the guest');
   return { runId: run.runId, done };
 }
+
+/** Every recorded run undone, newest first: the tree as it was before the first conversion. */
+export async function rollbackAll(fs: RootFs): Promise<{ runIds: string[]; done: string[] } | undefined> {
+  const runs = await listRuns(fs);
+  if (runs.length === 0) return undefined;
+  const done: string[] = [];
+  for (const run of [...runs].reverse()) done.push(...(await restoreEntries(fs, `${BACKUP_ROOT}/${run.runId}`, run)));
+  return { runIds: runs.map((r) => r.runId), done };
+}
+
+/**
+ * What a killed run can leave besides its manifest: a backup directory that never
+ * got one (killed before its first change, so nothing was changed), and the temp
+ * files of atomic writes (.xen2kvm-*.tmp) in the directories runs write to.
+ */
+export async function sweepLeftovers(fs: RootFs, dirs: string[], dryRun = false): Promise<string[]> {
+  const removed: string[] = [];
+  for (const id of await fs.list(BACKUP_ROOT)) {
+    if ((await fs.kind(`${BACKUP_ROOT}/${id}`)) !== 'dir' || (await fs.kind(`${BACKUP_ROOT}/${id}/manifest.json`)) !== undefined) continue;
+    if (!dryRun) rmSync(await fs.resolve(`${BACKUP_ROOT}/${id}`), { recursive: true, force: true });
+    removed.push(`${BACKUP_ROOT}/${id} (no manifest: its run was killed before changing anything)`);
+  }
+  const runs = await listRuns(fs);
+  const all = new Set([...dirs, ...runs.flatMap((r) => r.entries.map((e) => posix.dirname(e.action === 'renamed' ? e.to : e.path)))]);
+  for (const dir of all) {
+    for (const name of (await fs.list(dir)).filter((n) => /^\.xen2kvm-[0-9a-f]+\.tmp$/.test(n))) {
+      const p = `${dir}/${name}`.replace(/^\/\//, '/');
+      if ((await fs.kind(p)) !== 'file') continue;
+      if (!dryRun) unlinkSync(await fs.resolve(p));
+      removed.push(`${p} (a temp file of an interrupted write)`);
+    }
+  }
+  return removed;
+}
+
+/** Directories conversions write to, where an interrupted write may have left a temp file. */
+export const WRITTEN_DIRS = ['/etc', '/etc/sysconfig', '/etc/modprobe.d', '/etc/udev/rules.d', '/boot', '/boot/grub', '/boot/grub2', '/etc/default', '/etc/initramfs-tools'];

@@ -6,9 +6,10 @@ import { copyFileSync, chmodSync, chownSync, renameSync, symlinkSync } from 'nod
 import { posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { RootFs } from './fs.js';
-import { UserError } from '../errors.js';
+import { environmentError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { checkInterrupted } from '../cleanup.js';
+import { pausePoint } from '../debug.js';
 import { atomicWrite, hostPathNoFollow, mkdirsInRoot, readState, sha256 } from './files.js';
 import { BACKUP_ROOT, type Manifest, type ManifestEntry } from './manifest.js';
 import { restoreEntries } from './rollback.js';
@@ -73,6 +74,8 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
     const m = await ensureManifest();
     m.entries.push(entry);
     await saveManifest(fs, backupDir, m);
+    // For the crash tests: stop (to be killed) once a change is recorded.
+    if (m.entries.length === 1 && !opts.dryRun) await pausePoint('edited');
   };
   /** The entry of a file this run already backed up (several edits may change one file). */
   const modifiedEntry = (path: string) => manifest?.entries.find((e) => e.action === 'modified' && e.path === path) as Extract<ManifestEntry, { action: 'modified' }> | undefined;
@@ -83,7 +86,11 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
     await ensureManifest();
     await mkdirsInRoot(fs, posix.dirname(`${backupDir}/${rel}`));
     const dest = await fs.resolve(`${backupDir}/${rel}`);
-    copyFileSync(host, dest);
+    try {
+      copyFileSync(host, dest);
+    } catch (e) {
+      throw environmentError(e, `the backup of ${path} in the guest (${backupDir})`, state.data.length);
+    }
     chownSync(dest, state.uid, state.gid);
     chmodSync(dest, state.mode);
     return { rel, state };
@@ -119,7 +126,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
             entry = { action: 'modified', edit: edit.id, path: real, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) };
             await record(entry);
           }
-          atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid);
+          atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
           // Saved with the next entry, or at the end (rollback does not need it).
           entry.sha256After = sha256(Buffer.from(after, 'latin1'));
         }

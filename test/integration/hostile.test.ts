@@ -161,6 +161,17 @@ exec /sbin/mkinitrd.real "$@"
     t.equal(again.code, 0, 'the real path is free afterwards');
   });
 
+  t.test('an output directory that cannot be created: refused before the guest is touched', hostTierOnly, async (t) => {
+    const g = await buildRhel5Guest(join(ws.dir, 'outdir'), { name: 'outdir' });
+    const img = sha256(g.images[0]);
+    writeFileSync(join(ws.dir, 'plainfile'), 'x');
+    const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'plainfile', 'sub')]);
+    t.equal(r.code, 2);
+    t.match(r.stderr, /--output-dir .* cannot be written to/);
+    t.equal(sha256(g.images[0]), img, 'not a byte of the guest changed');
+    nothingLeft(t);
+  });
+
   t.test('a config that is a FIFO is refused, never read (no hang)', async (t) => {
     const fifo = join(ws.dir, 'fifo.cfg');
     execFileSync('mkfifo', [fifo]);
