@@ -242,6 +242,7 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
     runInGuest: async (argv) => {
       await runInGuestChroot(mount.root, mount.fs, argv, acq);
     },
+    guard: (label, undo) => acq.stack.push(label, undo),
     ...(onDiff ? { onDiff } : {}),
   });
   const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(mount.fs));

@@ -56,6 +56,8 @@ export interface RunOptions {
   cleanEnv?: boolean;
   /** Stop (and fail) once the command's output passes this many bytes. */
   maxBuffer?: number;
+  /** Kills the command when aborted (an interrupted run stopping a guest command). */
+  signal?: AbortSignal;
 }
 
 /** A command's output passed the limit it was given (a decompression bomb, say). */
@@ -136,12 +138,14 @@ export async function run(name: CommandName, args: readonly string[], opts: RunO
     extendEnv: !opts.cleanEnv,
     timeout: opts.timeoutMs,
     stripFinalNewline: false,
+    // unshare ignores SIGTERM while it waits; SIGKILL it, and --kill-child takes its namespace down with it.
+    ...(opts.signal ? { cancelSignal: opts.signal, killSignal: 'SIGKILL' as const } : {}),
   });
   const stdout = String(result.stdout ?? '');
   const stderr = String(result.stderr ?? '');
   if (result.failed && result.exitCode === undefined) {
     // Not started at all (ENOENT, EACCES) or killed by a signal or timeout.
-    const why = result.timedOut ? `timed out after ${opts.timeoutMs} ms` : result.signal ? `killed by ${result.signal}` : (result as { originalMessage?: string }).originalMessage ?? 'not found';
+    const why = result.timedOut ? `timed out after ${opts.timeoutMs} ms` : result.isCanceled ? 'stopped: the run was interrupted' : result.signal ? `killed by ${result.signal}` : (result as { originalMessage?: string }).originalMessage ?? 'not found';
     throw new CommandError(command, undefined, `${why}${stderr ? `\n${stderr}` : ''}`, stdout, opts.advice ?? adviceFor(file, result));
   }
   const exitCode = result.exitCode ?? 0;

@@ -36,17 +36,35 @@ exec "$@"
 const MOUNT_POINTS = ['/proc', '/sys', '/dev'];
 
 export async function runInGuestChroot(root: string, fs: RootFs, argv: string[], acq: Acquirer): Promise<string> {
-  void acq; // nothing is acquired on the host: every mount is inside the namespace
+  // Nothing is acquired on the host (every mount is inside the namespace), but an
+  // interrupted run stops the command first: killing unshare kills the namespace.
+  const stop = new AbortController();
+  let running: Promise<unknown> | undefined;
+  const drop = acq.stack.push(`stop the guest's ${argv[0]}`, async () => {
+    stop.abort();
+    // Wait until it is gone, so nothing of it holds the guest's filesystems when they are unmounted.
+    await running?.catch(() => undefined);
+  });
   for (const p of MOUNT_POINTS) {
     const link = await fs.linkTarget(p);
     if (link !== undefined) throw new UserError(`the guest's ${p} is a symbolic link (to ${link}); xen2kvm will not mount over what it points to`, `Make ${p} a plain directory in the guest, or run the guest's own tools by hand.`);
     if ((await fs.kind(p)) !== 'dir') throw new UserError(`the guest has no ${p} directory to mount for its own tools`, `Create ${p} in the guest (an empty directory), then convert again.`);
   }
-  const r = await run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--ipc', '--uts', '--net', '--', 'sh', '-c', SETUP, 'xen2kvm-guest', root, ...argv], {
+  try {
+    const r = runContained(root, argv, stop.signal);
+    running = r;
+    return (await r).stdout;
+  } finally {
+    drop();
+  }
+}
+
+async function runContained(root: string, argv: string[], signal: AbortSignal) {
+  return run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--ipc', '--uts', '--net', '--', 'sh', '-c', SETUP, 'xen2kvm-guest', root, ...argv], {
     env: { PATH: '/sbin:/bin:/usr/sbin:/usr/bin', HOME: '/root', LANG: 'C', TERM: 'dumb' },
     timeoutMs: 15 * 60 * 1000,
     cleanEnv: true,
     advice: 'The command ran inside the guest (contained: its own namespaces, no network); its own output above says why it failed.',
+    signal,
   });
-  return r.stdout;
 }

@@ -39,6 +39,8 @@ export interface RunnerOptions {
   runInGuest: (argv: string[]) => Promise<void>;
   /** Called with each diff as it is made (for --show-diff). */
   onDiff?: (diff: string) => void;
+  /** Registers an undo that puts this run's changes back if the run is stopped from outside (a forced unwind); returns its release. */
+  guard?: (label: string, undo: () => Promise<void>) => () => void;
 }
 
 /**
@@ -61,12 +63,17 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
   const outcomes: EditOutcome[] = [];
   const backupDir = `${BACKUP_ROOT}/${opts.runId}`;
   let manifest: Manifest | undefined;
+  let release: (() => void) | undefined;
 
   /** Sets up the backup area on the first change. */
   const ensureManifest = async (): Promise<Manifest> => {
     if (!manifest) {
       const made = await mkdirsInRoot(fs, `${backupDir}/files`);
       manifest = { runId: opts.runId, created: new Date().toISOString(), guest: opts.label, kernel: opts.kernel ?? '', ...(opts.settings ? { settings: opts.settings } : {}), createdDirs: made, entries: [], complete: false };
+      const m = manifest;
+      release = opts.guard?.(`put back the changes of run ${opts.runId}`, async () => {
+        if (!m.complete) await restoreEntries(fs, backupDir, m, true);
+      });
     }
     return manifest;
   };
@@ -191,6 +198,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
       }
     }
   } catch (err) {
+    release?.();
     if (manifest && manifest.entries.length > 0) {
       log.warn(`a step failed; putting back the ${manifest.entries.length} change(s) this run made`);
       try {
@@ -205,6 +213,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
     manifest.complete = true;
     await saveManifest(fs, backupDir, manifest);
   }
+  release?.();
   return { outcomes, ...(manifest ? { manifest } : {}) };
 }
 

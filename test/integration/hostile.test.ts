@@ -96,7 +96,9 @@ ls /proc | grep -E '^[0-9]+$' | wc -l > /tmp/procs
 ls /dev > /tmp/devs
 ls /sys/class/net > /tmp/nets 2>/dev/null
 echo x > /sys/kernel/xen2kvm-probe 2>/dev/null && echo sys-writable > /tmp/sys
-(exec -a ${marker} sleep 300) &
+sh -c 'sleep 300; : ${marker}' &
+sleep 1
+busybox ps | grep -q 'sleep 300; [:] ${marker}' && echo alive > /tmp/bg
 exec /sbin/mkinitrd.real "$@"
 `);
         chmodSync(join(root, 'sbin/mkinitrd'), 0o755);
@@ -112,6 +114,7 @@ exec /sbin/mkinitrd.real "$@"
     t.same(read('/tmp/devs')?.trim().split('\n'), ['fd', 'full', 'null', 'random', 'tty', 'urandom', 'zero'], 'a minimal /dev, no host disks');
     t.same(read('/tmp/nets')?.trim().split('\n'), ['lo'], 'no network but its own loopback');
     t.equal(read('/tmp/sys'), undefined, '/sys is read-only');
+    t.equal(read('/tmp/bg')?.trim(), 'alive', 'the background process was running when the command ended');
     nothingLeft(t);
   });
 

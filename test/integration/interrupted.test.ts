@@ -2,12 +2,13 @@
 // `convert` again — the guest ends exactly converted (the same files as a guest
 // converted in one go); `rollback --all` then gives back the guest exactly as it
 // was before its first conversion, whatever runs were recorded.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { guestSnapshot } from '../helpers/tree.js';
-import { hostTierOnly, isRoot, loopsUnder, mountsUnder, startPaused, workspace, xen2kvm } from '../helpers/system.js';
+import { bin, hostTierOnly, isRoot, loopsUnder, mountsUnder, startPaused, workspace, xen2kvm } from '../helpers/system.js';
 
 /**
  * A snapshot without what differs between runs by design: backup dirs (named by
@@ -59,6 +60,34 @@ if (!isRoot) {
       t.same(Object.keys(snap.tree).filter((p) => p.startsWith('/var/lib/xen2kvm')), [], 'no backup area is left');
     });
   }
+
+  t.test('Ctrl-C twice during a slow guest mkinitrd: the command is killed, every edit put back, nothing left', hostTierOnly, async (t) => {
+    const marker = `x2k-slow-${process.pid}`;
+    const g = await buildRhel5Guest(join(ws.dir, 'slow'), {
+      name: 'slow',
+      tweak: (root) => {
+        writeFileSync(join(root, 'sbin/mkinitrd'), `#!/bin/sh\necho started >&2\nexec sh -c 'sleep 300; : ${marker}'\n`);
+      },
+    });
+    const before = comparable((await guestSnapshot(g.config)).tree);
+    const child = spawn(bin, ['convert', g.config, '-o', join(ws.dir, 'out-slow')], { env: ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve) => child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/running \/sbin\/mkinitrd/.test(stderr)) resolve();
+    }));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+    t.equal(code, 130, stderr);
+    t.match(stderr, /SIGINT again; undoing everything now/);
+    t.equal(spawnSync('pgrep', ['-f', marker]).status, 1, 'the guest command was killed with its namespace');
+    t.same(loopsUnder(ws.dir), [], 'nothing attached');
+    t.same(mountsUnder(ws.runDir), [], 'nothing mounted');
+    t.same(comparable((await guestSnapshot(g.config)).tree), before, 'every edit put back: the guest is as it was');
+  });
 
   t.test('a temp file of a killed write, and a backup dir without manifest, are swept by rollback', hostTierOnly, async (t) => {
     const g = await buildRhel5Guest(join(ws.dir, 'tmp'), {

@@ -28,8 +28,12 @@ export const modprobe: FileEdit = {
   kind: 'file',
   id: 'modprobe',
   describe: 'virtio_net / virtio_blk aliases instead of xennet / xenblk',
-  paths: async (fs) => {
-    const d = (await fs.list('/etc/modprobe.d')).filter((f) => f.endsWith('.conf')).map((f) => `/etc/modprobe.d/${f}`);
+  paths: async (fs, ctx) => {
+    // RHEL 5's module-init-tools reads every file in /etc/modprobe.d; kmod (RHEL 6 on) only *.conf. Backups are never read.
+    const everyFile = ctx.facts.os.family === 'rhel' && ctx.facts.os.major > 0 && ctx.facts.os.major <= 5;
+    const d = (await fs.list('/etc/modprobe.d'))
+      .filter((f) => (everyFile || f.endsWith('.conf')) && !/(~|\.rpmsave|\.rpmnew|\.rpmorig|\.bak|\.orig|\.swp|\.dpkg-[a-z]+)$/.test(f) && !f.startsWith('.'))
+      .map((f) => `/etc/modprobe.d/${f}`);
     return ['/etc/modprobe.conf', '/etc/modprobe.conf.local', ...d];
   },
   apply: (text) => virtioAliases(text),
