@@ -67,6 +67,8 @@ export interface ConvertResult {
   changed: boolean;
   /** Milliseconds per stage: plan (read-only pass), apply (read-write pass), of which guestCommand, and host. */
   timings: Record<string, number>;
+  /** What the domain was rendered from besides the config (so it can be rendered again, e.g. on the host after --sandbox vm). */
+  domain: { guestMacs: (string | undefined)[]; directBootCmdline?: string };
 }
 
 /** What the stages of one run share. */
@@ -107,7 +109,11 @@ function lap(run: RunState, stage: string): void {
 
 /** Where a guest's kernel and initrd go for direct boot. */
 function directDir(run: RunState): string {
-  return `${run.opts.bootDir ?? BOOT_DIR}/${run.guest.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  return directBootDir(run.opts.bootDir ?? BOOT_DIR, run.guest.name);
+}
+
+export function directBootDir(bootDir: string, name: string): string {
+  return `${bootDir}/${name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
 /** Attaches the disks and mounts the guest read-only (read-write attach unless --dry-run, for the apply stage). */
@@ -220,6 +226,7 @@ export async function writeHost(run: RunState, side: { planned: EditPass; done: 
     xml: rendered.xml,
     changed: side.planned.outcomes.some((o) => o.changed),
     timings: run.timings,
+    domain: { guestMacs: done.guestMacs, ...(side.directBoot && done.cmdline ? { directBootCmdline: done.cmdline } : {}) },
   };
 }
 
@@ -255,7 +262,7 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
 }
 
 /** virsh define (a managed domain, not a transient one), after libvirt's schema check; autostart when asked. */
-async function registerDomain(name: string, xml: string, file: string, autostart: boolean): Promise<string[]> {
+export async function registerDomain(name: string, xml: string, file: string, autostart: boolean): Promise<string[]> {
   if (!(await libvirtReachable())) {
     throw new UserError(
       `libvirtd is not reachable (virsh -c ${LIBVIRT_URI}), so ${name} was not defined; the domain XML is in ${file}`,

@@ -1,8 +1,9 @@
 // Where xen2kvm keeps its run state: journals of what each run attached or
 // mounted, per-disk locks, and mount points. Tests point it elsewhere with
 // XEN2KVM_RUN_DIR.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function runDir(): string {
   return process.env.XEN2KVM_RUN_DIR ?? '/run/xen2kvm';
@@ -12,5 +13,16 @@ export function runDir(): string {
 export function runSubdir(name: 'journal' | 'locks' | 'mnt'): string {
   const dir = join(runDir(), name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** The xen2kvm package's root (where package.json, bin/ and scripts/ are), from dist/src/ or src/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the xen2kvm package root (package.json)');
+    dir = up;
+  }
   return dir;
 }

@@ -4,6 +4,8 @@
 import { execa } from 'execa';
 import { CommandError } from './errors.js';
 import { log } from './log.js';
+import { join } from 'node:path';
+import { packageRoot } from './paths.js';
 
 /** Every external program, by the name callers use. Values are the executables. */
 export const COMMANDS = {
@@ -31,6 +33,8 @@ export const COMMANDS = {
   umount: 'umount',
   unshare: 'unshare',
   virsh: 'virsh',
+  /** The VM runner the package ships (convert --sandbox vm, and the VM test tier). */
+  vmRun: join(packageRoot(), 'scripts', 'vm-run'),
   virtXmlValidate: 'virt-xml-validate',
   ip: 'ip',
   xl: 'xl',

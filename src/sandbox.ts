@@ -1,0 +1,137 @@
+// `convert --sandbox vm`: the whole attach → mount → edit pipeline of one guest
+// inside a throwaway VM, for images you do not trust. The VM (scripts/vm-run:
+// Debian's kernel under qemu) sees this host's root read-only over 9p, the guest's
+// disks as its virtio disks, and one empty host directory it may write to; there
+// xen2kvm runs as usual and leaves the domain XML, the boot files and its report.
+// The host then moves them into place — and defines the domain when asked.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from './errors.js';
+import { log } from './log.js';
+import { packageRoot } from './paths.js';
+import { run } from './run.js';
+import { atomicWrite } from './tree/files.js';
+import { lockDisk, refuseIfInUse } from './image/inuse.js';
+import { withSession } from './session.js';
+import { diskLetters } from './xen/disk.js';
+import type { XenGuest } from './xen/types.js';
+import { renderDomainXml, type DomainOptions } from './host/domain-xml.js';
+import { validateXml } from './host/virsh.js';
+import { directBootDir } from './convert-stages.js';
+
+export interface SandboxOptions {
+  dryRun: boolean;
+  outputDir: string;
+  bootDir: string;
+  /** The command line as given, to run again inside (our own overrides are added). */
+  argv: string[];
+  /** How the host renders the domain (bridges, networks, machine). */
+  domain: DomainOptions;
+  timeoutSeconds?: number;
+}
+
+export interface SandboxResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** The report the run inside wrote (convert's JSON result), when it got that far. */
+  report?: Record<string, unknown>;
+  domainXml?: string;
+  bootFiles: string[];
+  seconds: number;
+}
+
+const SHARE = '/run/share';
+
+/** Options of ours that the run inside must not get: where results go, what the host does with them. */
+const DROP_WITH_VALUE = new Set(['--sandbox', '-o', '--output-dir', '--boot-dir', '--report', '--disk']);
+const DROP = new Set(['--define', '--autostart', '--json']);
+
+export function innerArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.split('=')[0];
+    if (DROP.has(name)) continue;
+    if (DROP_WITH_VALUE.has(name)) {
+      if (!a.includes('=')) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+export async function convertInVm(guest: XenGuest, opts: SandboxOptions): Promise<SandboxResult> {
+  if (process.getuid?.() !== 0) throw new UserError('--sandbox vm needs root (qemu with this host\'s root shared read-only)');
+  const disks = guest.disks.filter((d) => d.device === 'disk');
+  for (const d of disks) {
+    if (!d.path || d.sourceKind === 'network') throw new UserError(`--sandbox vm: disk ${d.vdev} is not a local image or device`);
+    if (d.format !== 'raw') throw new UserError(`--sandbox vm: disk ${d.vdev} is ${d.format}; the sandbox takes raw images and devices`, `Convert it to raw first: qemu-img convert -O raw ${d.path} ${d.path}.raw`);
+    if (!existsSync(d.path)) throw new UserError(`disk ${d.vdev}: ${d.path} does not exist`);
+  }
+  // The host's own checks first: locks by inode, the guest not running, its disks not in use here.
+  return withSession(`convert --sandbox vm ${guest.file}`, async (acq) => {
+    for (const d of disks) acq.record({ kind: 'lock', path: await lockDisk(d.path!) });
+    await refuseIfInUse({ ...(guest.name ? { name: guest.name } : {}), sources: disks.map((d) => d.path!), force: false });
+    return runVm(guest, disks, opts);
+  });
+}
+
+async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOptions): Promise<SandboxResult> {
+  const share = mkdtempSync(join(tmpdir(), 'xen2kvm-sandbox-'));
+  try {
+    const root = packageRoot();
+    // The guest's disks in vdev order are the VM's /dev/vda, /dev/vdb, …
+    const diskArgs = disks.flatMap((d, i) => ['--disk', `${d.vdev}=/dev/vd${diskLetters(i)}`]);
+    const inner = [
+      process.execPath, join(root, 'bin', 'xen2kvm'), 'convert', ...innerArgs(opts.argv), ...diskArgs,
+      '--output-dir', `${SHARE}/out`, '--boot-dir', `${SHARE}/boot`, '--report', `${SHARE}/result.json`, '--sandbox', 'none',
+    ];
+    const script = `"$@" > ${SHARE}/stdout 2> ${SHARE}/stderr`;
+    const started = Date.now();
+    log.info(`running the conversion in a throwaway VM (qemu; the host's root read-only, ${disks.length} disk(s) as virtio disks)…`);
+    const r = await run('vmRun', [
+      '--ro-root', '--share', share, '--timeout', String(opts.timeoutSeconds ?? 3000),
+      ...disks.flatMap((d) => ['--drive', `${d.path}${opts.dryRun ? ':ro' : ''}`]),
+      '--', 'sh', '-c', script, 'xen2kvm-sandbox', ...inner,
+    ], { allowFailure: true, env: { XEN2KVM_RUN_DIR: '/run/xen2kvm' }, timeoutMs: ((opts.timeoutSeconds ?? 3000) + 120) * 1000 });
+    const seconds = (Date.now() - started) / 1000;
+    const read = (f: string) => (existsSync(join(share, f)) ? readFileSync(join(share, f), 'utf8') : '');
+    const fix = (s: string) => s.split(`${SHARE}/out`).join(opts.outputDir).split(`${SHARE}/boot`).join(opts.bootDir);
+    const result: SandboxResult = { exitCode: r.exitCode, stdout: fix(read('stdout')), stderr: fix(read('stderr')), bootFiles: [], seconds };
+    if (r.exitCode === 125 || (!result.stdout && !result.stderr)) {
+      throw new UserError(`the sandbox VM did not run the conversion (scripts/vm-run exit ${r.exitCode})`, `Its console:\n${r.stdout.slice(-2000)}`);
+    }
+    const report = read('result.json');
+    if (report) result.report = JSON.parse(fix(report)) as Record<string, unknown>;
+    // The domain is rendered again here, from the config and what the run inside learned:
+    // inside, the disks were the VM's /dev/vdX; the host's domain names the real images.
+    const learned = result.report?.domain as { guestMacs: (string | undefined)[]; directBootCmdline?: string } | undefined;
+    if (!opts.dryRun && r.exitCode === 0 && learned) {
+      const dir = directBootDir(opts.bootDir, guest.name);
+      const rendered = renderDomainXml(guest, {
+        ...opts.domain, guestMacs: learned.guestMacs,
+        ...(learned.directBootCmdline ? { directBoot: { kernel: `${dir}/vmlinuz`, initrd: `${dir}/initrd.img`, cmdline: learned.directBootCmdline } } : {}),
+      });
+      await validateXml(rendered.xml, 'domain');
+      mkdirSync(opts.outputDir, { recursive: true });
+      result.domainXml = join(opts.outputDir, `${guest.name}.xml`);
+      atomicWrite(result.domainXml, rendered.xml, 0o644);
+    }
+    if (!opts.dryRun && existsSync(join(share, 'boot'))) {
+      for (const g of readdirSync(join(share, 'boot'))) {
+        mkdirSync(join(opts.bootDir, g), { recursive: true });
+        for (const f of readdirSync(join(share, 'boot', g))) {
+          if (!statSync(join(share, 'boot', g, f)).isFile()) continue;
+          atomicWrite(join(opts.bootDir, g, f), readFileSync(join(share, 'boot', g, f)), 0o644);
+          result.bootFiles.push(join(opts.bootDir, g, f));
+        }
+      }
+    }
+    return result;
+  } finally {
+    rmSync(share, { recursive: true, force: true });
+  }
+}
