@@ -64,6 +64,9 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
   const backupDir = `${BACKUP_ROOT}/${opts.runId}`;
   let manifest: Manifest | undefined;
   let release: (() => void) | undefined;
+  // One restore, whoever asks first: the run's own failure path or a forced unwind from outside.
+  let restoring: Promise<string[]> | undefined;
+  const putBack = (m: Manifest) => (restoring ??= restoreEntries(fs, backupDir, m, true));
 
   /** Sets up the backup area on the first change. */
   const ensureManifest = async (): Promise<Manifest> => {
@@ -72,7 +75,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
       manifest = { runId: opts.runId, created: new Date().toISOString(), guest: opts.label, kernel: opts.kernel ?? '', ...(opts.settings ? { settings: opts.settings } : {}), createdDirs: made, entries: [], complete: false };
       const m = manifest;
       release = opts.guard?.(`put back the changes of run ${opts.runId}`, async () => {
-        if (!m.complete) await restoreEntries(fs, backupDir, m, true);
+        if (!m.complete) await putBack(m);
       });
     }
     return manifest;
@@ -198,15 +201,15 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
       }
     }
   } catch (err) {
-    release?.();
     if (manifest && manifest.entries.length > 0) {
       log.warn(`a step failed; putting back the ${manifest.entries.length} change(s) this run made`);
       try {
-        await restoreEntries(fs, backupDir, manifest, true);
+        await putBack(manifest);
       } catch (e) {
         log.error(`xen2kvm: could not roll back every change: ${(e as Error).message}\nThe backups are in the guest under ${backupDir}; run "xen2kvm rollback" to retry.`);
       }
     }
+    release?.();
     throw err;
   }
   if (manifest) {

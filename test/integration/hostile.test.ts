@@ -39,7 +39,7 @@ if (!isRoot) {
     });
     const r = xen2kvm(ws, ['inspect', g.config, '--json', '-v']);
     t.equal(r.code, 0, r.stderr);
-    t.match(JSON.parse(r.stdout).notes, [/\/etc\/fstab line \d+: LABEL=\/boot on \/data not mounted: the mount point \/data resolves to the guest's \/ \(through a symlink\)/]);
+    t.ok(JSON.parse(r.stdout).notes.some((n: string) => /\/etc\/fstab line \d+: LABEL=\/boot on \/data not mounted: the mount point \/data resolves to the guest's \/ \(through a symlink\)/.test(n)), 'the entry is skipped, with the reason');
     t.notMatch(r.stderr, /could not undo|EBUSY/);
     const c = xen2kvm(ws, ['cleanup']);
     t.equal(c.code, 0, c.stderr);
@@ -56,7 +56,7 @@ if (!isRoot) {
     });
     const r = xen2kvm(ws, ['inspect', g.config, '--json']);
     t.equal(r.code, 0, r.stderr);
-    t.match(JSON.parse(r.stdout).notes, [/on \/boot2 not mounted: the mount point \/boot2 \(\/boot\) already has a filesystem mounted on it/]);
+    t.ok(JSON.parse(r.stdout).notes.some((n: string) => /on \/boot2 not mounted: the mount point \/boot2 \(\/boot\) already has a filesystem mounted on it/.test(n)), 'the entry is skipped, with the reason');
     nothingLeft(t);
   });
 

@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
+import { diskIdentity } from '../../src/image/inuse.js';
 import { hostTierOnly, isRoot, loopsUnder, mountsUnder, startPaused, strategies, workspace, xen2kvm } from '../helpers/system.js';
 
 if (!isRoot) {
@@ -55,7 +56,8 @@ if (!isRoot) {
   });
 
   t.test('refused: another live run holds the disk lock; a stale lock is taken over', hostTierOnly, async (t) => {
-    const key = createHash('sha256').update(realpathSync(a.images[0])).digest('hex').slice(0, 24);
+    // Locks are keyed by what the disk is (its device and inode), not by its name.
+    const key = createHash('sha256').update((await diskIdentity(a.images[0])).key).digest('hex').slice(0, 24);
     const lock = join(ws.runDir, 'locks', `${key}.lock`);
     mkdirSync(join(ws.runDir, 'locks'), { recursive: true });
     const sleeper = spawn('sleep', ['60']);
