@@ -62,6 +62,8 @@ export interface RunOptions {
   maxBuffer?: number;
   /** Kills the command when aborted (an interrupted run stopping a guest command). */
   signal?: AbortSignal;
+  /** Told the command's pid once it is started (so a journal can name it). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** A command's output passed the limit it was given (a decompression bomb, say). */
@@ -135,7 +137,7 @@ export async function run(name: CommandName, args: readonly string[], opts: RunO
   const command = formatCommand(file, args);
   log.verbose(`$ ${command}`);
   const started = Date.now();
-  const result = await execa(file, [...args], {
+  const sub = execa(file, [...args], {
     reject: false,
     input: opts.input,
     env: { LC_ALL: 'C', ...opts.env },
@@ -145,6 +147,8 @@ export async function run(name: CommandName, args: readonly string[], opts: RunO
     // unshare ignores SIGTERM while it waits; SIGKILL it, and --kill-child takes its namespace down with it.
     ...(opts.signal ? { cancelSignal: opts.signal, killSignal: 'SIGKILL' as const } : {}),
   });
+  if (sub.pid !== undefined) opts.onSpawn?.(sub.pid);
+  const result = await sub;
   const stdout = String(result.stdout ?? '');
   const stderr = String(result.stderr ?? '');
   if (result.failed && result.exitCode === undefined) {

@@ -35,6 +35,8 @@ export interface SampleOptions {
   onlyXenKernel?: boolean;
   /** No boot loader in the MBR (a guest pygrub booted from the start). */
   emptyMbr?: boolean;
+  /** Extend the root LV by this many MiB after the swap LV was made: a root LV in two segments (as `lvextend` leaves it). */
+  extendRootMiB?: number;
   /** Changes the staged root (and /boot) tree before the filesystems are made: hostile or odd guests for tests. */
   tweak?: (root: string, boot: string) => void;
 }
@@ -122,7 +124,7 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
       input: `label: dos\nstart=${bootStart / 512}, size=${bootSize / 512}, type=83, bootable\nstart=${pvStart / 512}, size=${pvSize / 512}, type=8e\n`,
     });
     await mkext3(image, boot, bootStart, bootSize, '/boot');
-    const lvs = await withCleanup((stack) => makeVg(image, pvStart, pvSize, vg, [['LogVol00', opts.rootMiB], ['LogVol01', 32]], stack));
+    const lvs = await withCleanup((stack) => makeVg(image, pvStart, pvSize, vg, [['LogVol00', opts.rootMiB ?? (opts.extendRootMiB ? 96 : undefined)], ['LogVol01', 32]], stack, opts.extendRootMiB ? ['LogVol00', opts.extendRootMiB] : undefined));
     const rootLv = lvs.find((l) => l.lvName === 'LogVol00')!;
     const swapLv = lvs.find((l) => l.lvName === 'LogVol01')!;
     await mkext3(image, root, pvStart + rootLv.offsetBytes, rootLv.sizeBytes);
@@ -139,7 +141,7 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
  * Writes LVM metadata (PV, VG, LVs) into a region of a file, with activation off.
  * LVs are [name, MiB] with one `undefined` size meaning "the rest", created last.
  */
-async function makeVg(file: string, offset: number, size: number, vg: string, lvs: [string, number | undefined][], stack: CleanupStack) {
+async function makeVg(file: string, offset: number, size: number, vg: string, lvs: [string, number | undefined][], stack: CleanupStack, extend?: [string, number]) {
   const r = await run('losetup', ['--find', '--show', '--offset', String(offset), '--sizelimit', String(size), file]);
   const loop = r.stdout.trim();
   stack.push(`losetup -d ${loop}`, async () => {
@@ -156,6 +158,8 @@ async function makeVg(file: string, offset: number, size: number, vg: string, lv
   }
   // Put the named-first LVs back in the order asked (root first on disk, as anaconda does, is not needed).
   const scan = await scanGuestLvm([loop]);
+  // Extended afterwards, an LV gets a second segment after the others: its filesystem stays in the first.
+  if (extend) await run('lvm', ['lvextend', ...args, '-y', '-L', `+${extend[1]}M`, `${vg}/${extend[0]}`], { env });
   return scan.extents;
 }
 

@@ -10,6 +10,7 @@
 import { UserError } from '../errors.js';
 import { run } from '../run.js';
 import type { Acquirer } from '../image/release.js';
+import { processStart } from '../image/journal.js';
 import type { RootFs } from '../tree/fs.js';
 
 /** The setup, run by the host's sh as PID 1 of the new namespaces, before the guest's command replaces it. */
@@ -51,7 +52,11 @@ export async function runInGuestChroot(root: string, fs: RootFs, argv: string[],
     if ((await fs.kind(p)) !== 'dir') throw new UserError(`the guest has no ${p} directory to mount for its own tools`, `Create ${p} in the guest (an empty directory), then convert again.`);
   }
   try {
-    const r = runContained(root, argv, stop.signal);
+    const r = runContained(root, argv, stop.signal, (pid) => {
+      // Journaled, so `xen2kvm cleanup` kills it (and its namespace) if this run is killed first.
+      const start = processStart(pid);
+      if (start) acq.record({ kind: 'process', pid, start, what: argv[0] });
+    });
     running = r;
     return (await r).stdout;
   } finally {
@@ -59,12 +64,13 @@ export async function runInGuestChroot(root: string, fs: RootFs, argv: string[],
   }
 }
 
-async function runContained(root: string, argv: string[], signal: AbortSignal) {
+async function runContained(root: string, argv: string[], signal: AbortSignal, onSpawn: (pid: number) => void) {
   return run('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--ipc', '--uts', '--net', '--', 'sh', '-c', SETUP, 'xen2kvm-guest', root, ...argv], {
     env: { PATH: '/sbin:/bin:/usr/sbin:/usr/bin', HOME: '/root', LANG: 'C', TERM: 'dumb' },
     timeoutMs: 15 * 60 * 1000,
     cleanEnv: true,
     advice: 'The command ran inside the guest (contained: its own namespaces, no network); its own output above says why it failed.',
     signal,
+    onSpawn,
   });
 }

@@ -16,7 +16,8 @@ export type Acquisition =
   | { kind: 'vg'; vgName: string; vgUuid: string; devices: string[] }
   | { kind: 'mount'; target: string; source: string }
   | { kind: 'md'; device: string; members: string[] }
-  | { kind: 'luks'; name: string; device: string };
+  | { kind: 'luks'; name: string; device: string }
+  | { kind: 'process'; pid: number; start: string; what: string };
 
 export interface JournalFile {
   runId: string;
@@ -104,5 +105,16 @@ export function describeAcquisition(a: Acquisition): string {
     case 'mount': return `mount of ${a.source} on ${a.target}`;
     case 'md': return `md array ${a.device} (read-only) of ${a.members.join(', ')}`;
     case 'luks': return `LUKS mapping /dev/mapper/${a.name} of ${a.device}`;
+    case 'process': return `the guest's ${a.what} (pid ${a.pid}, in its own namespaces)`;
+  }
+}
+
+/** A process's start time (field 22 of /proc/PID/stat): with the pid, it names one process, not a reused pid. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }

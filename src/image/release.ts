@@ -7,7 +7,7 @@ import { resolve as resolvePath } from 'node:path';
 import { log } from '../log.js';
 import { run } from '../run.js';
 import type { CleanupStack } from '../cleanup.js';
-import { describeAcquisition, pidAlive, type Acquisition, type Journal } from './journal.js';
+import { describeAcquisition, pidAlive, processStart, type Acquisition, type Journal } from './journal.js';
 import { lvmArgs, lvmEnv } from '../lvm/lvm.js';
 
 /** Mount targets in /proc/mounts (octal escapes decoded). */
@@ -77,6 +77,17 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
     case 'luks': {
       if (!existsSync(`/dev/mapper/${a.name}`)) return;
       await run('cryptsetup', ['close', a.name]);
+      return;
+    }
+    case 'process': {
+      // The guest command's namespace holder (unshare): killing it takes the whole namespace down (--kill-child).
+      if (processStart(a.pid) !== a.start) return;
+      try {
+        process.kill(a.pid, 'SIGKILL');
+      } catch {
+        return;
+      }
+      for (let i = 0; i < 50 && processStart(a.pid) === a.start; i++) await new Promise((r) => setTimeout(r, 100));
       return;
     }
     case 'lock':

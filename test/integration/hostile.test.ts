@@ -164,6 +164,36 @@ exec /sbin/mkinitrd.real "$@"
     t.equal(again.code, 0, 'the real path is free afterwards');
   });
 
+  t.test('a filesystem with the ext4 read-only feature: refused when it comes up read-only, nothing changed', hostTierOnly, async (t) => {
+    const g = await buildRhel5Guest(join(ws.dir, 'rofeat'), { name: 'rofeat', layout: 'flat', macs: ['00:16:3e:2b:00:09'] });
+    execFileSync('tune2fs', ['-O', 'read-only', g.images[0]], { stdio: 'ignore' });
+    const before = sha256(g.images[0]);
+    const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out-ro')]);
+    t.equal(r.code, 1, r.stderr);
+    t.match(r.stderr, /was mounted read-only although read-write was asked/);
+    t.notMatch(r.stderr, /internal error/);
+    t.equal(sha256(g.images[0]), before, 'not a byte changed');
+    nothingLeft(t);
+  });
+
+  t.test('an image mounted elsewhere is found through a hard link', hostTierOnly, async (t) => {
+    const g = await buildRhel5Guest(join(ws.dir, 'elsewhere'), { name: 'elsewhere', layout: 'flat', macs: ['00:16:3e:2b:00:0a'] });
+    const hard = join(ws.dir, 'elsewhere', 'alias-root.img');
+    linkSync(g.images[0], hard);
+    const mnt = join(ws.dir, 'elsewhere-mnt');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-o', 'ro,loop', g.images[0], mnt]);
+    try {
+      const cfg = join(ws.dir, 'elsewhere', 'alias.cfg');
+      writeFileSync(cfg, `name = "alias"\ndisk = [ "file:${hard},xvda1,w" ]\n`);
+      const r = xen2kvm(ws, ['inspect', cfg]);
+      t.equal(r.code, 2, r.stderr);
+      t.match(r.stderr, new RegExp(`${hard.replace(/[.]/g, '\\.')} is mounted on ${mnt}`));
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
   t.test('an output directory that cannot be created: refused before the guest is touched', hostTierOnly, async (t) => {
     const g = await buildRhel5Guest(join(ws.dir, 'outdir'), { name: 'outdir' });
     const img = sha256(g.images[0]);

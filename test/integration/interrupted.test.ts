@@ -3,7 +3,7 @@
 // converted in one go); `rollback --all` then gives back the guest exactly as it
 // was before its first conversion, whatever runs were recorded.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
@@ -87,6 +87,41 @@ if (!isRoot) {
     t.same(loopsUnder(ws.dir), [], 'nothing attached');
     t.same(mountsUnder(ws.runDir), [], 'nothing mounted');
     t.same(comparable((await guestSnapshot(g.config)).tree), before, 'every edit put back: the guest is as it was');
+  });
+
+  t.test('SIGKILL while the guest\'s mkinitrd runs: cleanup kills its namespace, then convert finishes the job', hostTierOnly, async (t) => {
+    const marker = `x2k-killed-${process.pid}`;
+    const g = await buildRhel5Guest(join(ws.dir, 'killed'), {
+      name: 'killed',
+      tweak: (root) => {
+        const real = join(root, 'sbin/mkinitrd');
+        writeFileSync(join(root, 'sbin/mkinitrd.real'), readFileSync(real));
+        chmodSync(join(root, 'sbin/mkinitrd.real'), 0o755);
+        // Slow the first time (a marker file in the guest says it ran), normal after.
+        writeFileSync(real, `#!/bin/sh\nif [ ! -e /root/.slow-done ]; then : > /root/.slow-done; echo slow >&2; sh -c 'sleep 300; : ${marker}'; fi\nexec /sbin/mkinitrd.real "$@"\n`);
+      },
+    });
+    const child = spawn(bin, ['convert', g.config, '-o', join(ws.dir, 'out-killed')], { env: ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve) => child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/running \/sbin\/mkinitrd/.test(stderr)) resolve();
+    }));
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGKILL');
+    await new Promise((res) => child.once('exit', res));
+    t.equal(spawnSync('pgrep', ['-f', marker]).status, 0, 'the guest command outlived the killed run');
+    const c = xen2kvm(ws, ['cleanup']);
+    t.equal(c.code, 0, c.stderr);
+    t.match(c.stdout + c.stderr, /the guest's \/sbin\/mkinitrd/);
+    t.equal(spawnSync('pgrep', ['-f', marker]).status, 1, 'cleanup killed it with its namespace');
+    t.same(loopsUnder(ws.dir), [], 'nothing attached');
+    t.same(mountsUnder(ws.runDir), [], 'nothing mounted');
+    const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out-killed')]);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /an earlier conversion \(run \S+\) was interrupted/);
+    const j = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+    t.notOk(j.problems.some((p: { code: string }) => p.code.startsWith('pending:') || p.code === 'interrupted-conversion'), 'exactly converted');
   });
 
   t.test('a temp file of a killed write, and a backup dir without manifest, are swept by rollback', hostTierOnly, async (t) => {

@@ -5,10 +5,11 @@
 // inspection leaves the image's bytes and the host as they were.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { buildBtrfsGuest, buildGptUsrGuest, buildLuksGuest, buildMdGuest, buildReleaseGuest } from '../../scripts/images/layouts.js';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
-import { dmTables, haveDeviceMapper, hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, workspace, xen2kvm } from '../helpers/system.js';
+import { dmTables, haveDeviceMapper, hostTierOnly, isRoot, strategies, loopsUnder, mountsUnder, sha256, workspace, xen2kvm } from '../helpers/system.js';
 
 const tap = t;
 type Tap = Parameters<Parameters<typeof tap.test>[0]>[0];
@@ -110,6 +111,23 @@ if (!isRoot) {
     t.notMatch(spawnSync('cat', ['/proc/mdstat'], { encoding: 'utf8' }).stdout, /md1[0-2]\d : active/, 'the array was stopped');
     nothingLeft(t);
   });
+
+  for (const strategy of strategies()) {
+    t.test(`a root LV extended after swap (two segments), --attach ${strategy}`, async (t) => {
+      const g = await buildRhel5Guest(join(ws.dir, `ext-${strategy}`), { name: `ext${strategy}`, extendRootMiB: 32 });
+      const r = xen2kvm(ws, ['inspect', g.config, '--json', '--attach', strategy]);
+      if (strategy === 'kpartx') {
+        t.equal(r.code, 0, r.stderr);
+        const j = JSON.parse(r.stdout);
+        t.match(j.filesystems, [{ name: '/dev/VolGroup00/LogVol00', mountpoint: '/' }], 'every LV of an activated VG, linear or not, contiguous or not');
+      } else {
+        t.equal(r.code, 2);
+        t.match(r.stderr, /cannot map VolGroup00\/LogVol00 \(its extents are not one contiguous run on one PV\) with loop devices/);
+        t.match(r.stderr, /Use --attach kpartx/);
+      }
+      nothingLeft(t);
+    });
+  }
 
   t.test('rollback on a guest never converted changes no byte', hostTierOnly, async (t) => {
     const g = await buildRhel5Guest(ws.dir, { name: 'never' });
