@@ -44,6 +44,9 @@ export interface SandboxResult {
 
 const SHARE = '/run/share';
 
+/** Image formats qemu opens for the VM (it shows the guest a plain virtio disk either way). */
+const QEMU_FORMAT: Record<string, string> = { raw: 'raw', qcow2: 'qcow2', qcow: 'qcow', qed: 'qed', vmdk: 'vmdk', vhd: 'vpc' };
+
 /** Options of ours that the run inside must not get: where results go, what the host does with them. */
 const DROP_WITH_VALUE = new Set(['--sandbox', '-o', '--output-dir', '--boot-dir', '--report', '--disk']);
 const DROP = new Set(['--define', '--autostart', '--json']);
@@ -68,7 +71,7 @@ export async function convertInVm(guest: XenGuest, opts: SandboxOptions): Promis
   const disks = guest.disks.filter((d) => d.device === 'disk');
   for (const d of disks) {
     if (!d.path || d.sourceKind === 'network') throw new UserError(`--sandbox vm: disk ${d.vdev} is not a local image or device`);
-    if (d.format !== 'raw') throw new UserError(`--sandbox vm: disk ${d.vdev} is ${d.format}; the sandbox takes raw images and devices`, `Convert it to raw first: qemu-img convert -O raw ${d.path} ${d.path}.raw`);
+    if (!QEMU_FORMAT[d.format]) throw new UserError(`--sandbox vm: disk ${d.vdev} is ${d.format}, which qemu does not read`);
     if (!existsSync(d.path)) throw new UserError(`disk ${d.vdev}: ${d.path} does not exist`);
   }
   // The host's own checks first: locks by inode, the guest not running, its disks not in use here.
@@ -94,7 +97,7 @@ async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOpt
     log.info(`running the conversion in a throwaway VM (qemu; the host's root read-only, ${disks.length} disk(s) as virtio disks)…`);
     const r = await run('vmRun', [
       '--ro-root', '--share', share, '--timeout', String(opts.timeoutSeconds ?? 3000),
-      ...disks.flatMap((d) => ['--drive', `${d.path}${opts.dryRun ? ':ro' : ''}`]),
+      ...disks.flatMap((d) => ['--drive', `${d.path}@${QEMU_FORMAT[d.format]}${opts.dryRun ? ':ro' : ''}`]),
       '--', 'sh', '-c', script, 'xen2kvm-sandbox', ...inner,
     ], { allowFailure: true, env: { XEN2KVM_RUN_DIR: '/run/xen2kvm' }, timeoutMs: ((opts.timeoutSeconds ?? 3000) + 120) * 1000 });
     const seconds = (Date.now() - started) / 1000;

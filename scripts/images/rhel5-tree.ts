@@ -5,11 +5,11 @@
 // xenblk; inittab with the xvc0 getty; securetty; kudzu in rc.d; sysconfig/kernel;
 // ifcfg files with the MACs; SELinux enforcing; a busybox userland so chroot works,
 // and a mkinitrd stand-in. Binaries we cannot have (kernels, modules) are stand-ins.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { writeNewc, type CpioEntry } from './cpio-write.js';
+import { packageRoot } from '../../src/paths.js';
 
 export const RHEL5_KERNEL = '2.6.18-128.1.16.el5';
 export const RHEL5_XEN_KERNEL = '2.6.18-128.1.16.el5xen';
@@ -225,8 +225,7 @@ export function writeRhel5Tree(o: Rhel5TreeOptions): void {
   chmodSync(join(root, 'bin/busybox'), 0o755);
   for (const a of BUSYBOX_APPLETS) link(join(root, 'bin', a), 'busybox');
   link(join(root, 'bin/bash'), 'busybox');
-  const here = dirname(fileURLToPath(import.meta.url));
-  copyFileSync(join(packageRoot(here), 'share', 'rhel5', 'mkinitrd'), join(root, 'sbin/mkinitrd'));
+  copyFileSync(join(packageRoot(), 'share', 'rhel5', 'mkinitrd'), join(root, 'sbin/mkinitrd'));
   chmodSync(join(root, 'sbin/mkinitrd'), 0o755);
   for (const b of ['sbin/agetty', 'sbin/mingetty', 'sbin/init', 'sbin/chkconfig', 'sbin/lvm', 'sbin/load_policy', 'usr/sbin/ntpd', 'sbin/kudzu']) write(join(root, b), standIn(b), 0o755);
 
@@ -301,13 +300,3 @@ export function grubBootSector(): Buffer {
   return b;
 }
 
-/** The package's root (the folder with package.json), from scripts/images/ or dist/scripts/images/. */
-function packageRoot(from: string): string {
-  let dir = from;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${from}`);
-    dir = up;
-  }
-  return dir;
-}

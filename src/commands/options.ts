@@ -77,6 +77,8 @@ export function applyDiskOverrides(guest: XenGuest, overrides: string[]): void {
     if (!path.startsWith('/')) throw new UserError(`--disk ${vdev}=${path}: give an absolute path`);
     disk.path = path;
     disk.sourceKind = path.startsWith('/dev/') ? 'block' : 'file';
+    // A block device holds the disk's contents as they are: raw, whatever format the image had.
+    if (disk.sourceKind === 'block') disk.format = 'raw';
   }
 }
 

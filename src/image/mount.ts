@@ -3,12 +3,12 @@
 // Always nodev,nosuid; read-only without journal replay for inspection and
 // --dry-run; every mount's undo recorded before it is made. Targets are guest
 // paths resolved inside the mounted root.
-import { lstatSync, mkdtempSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { run } from '../run.js';
 import { runSubdir } from '../paths.js';
 import { rootFs, type RootFs } from '../tree/fs.js';
-import { mountedTargets, type Acquirer } from './release.js';
+import { mountedTargets, procMounts, type Acquirer } from './release.js';
 import { EnvironmentError } from '../errors.js';
 import type { BlockDevice } from './types.js';
 
@@ -114,6 +114,5 @@ export async function unmountTo(acq: Acquirer, stackMark: number): Promise<void>
 
 /** The mount options /proc/mounts shows for a target (the last mount on it), or undefined. */
 function mountOptionsOf(target: string): string | undefined {
-  const lines = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[1]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) === target);
-  return lines[lines.length - 1]?.[3];
+  return procMounts().filter((m) => m.target === target).pop()?.options;
 }

@@ -11,8 +11,17 @@ import { describeAcquisition, pidAlive, processStart, type Acquisition, type Jou
 import { lvmArgs, lvmEnv } from '../lvm/lvm.js';
 
 /** Mount targets in /proc/mounts (octal escapes decoded). */
+/** /proc/mounts, its octal escapes (\\040 for a space) decoded. */
+export function procMounts(): { source: string; target: string; options: string }[] {
+  const decode = (f: string) => f.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/mounts', 'utf8').split('\n').filter(Boolean).map((l) => {
+    const f = l.split(' ');
+    return { source: decode(f[0]), target: decode(f[1]), options: f[3] ?? '' };
+  });
+}
+
 export function mountedTargets(): string[] {
-  return readFileSync('/proc/mounts', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[1].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  return procMounts().map((m) => m.target);
 }
 
 /** The backing file of a loop device (from sysfs), or undefined when it is not attached. */

@@ -2,7 +2,7 @@
 // host's root read-only there, the guest's disks as virtio disks; the host gets
 // the domain XML naming the real image, and the guest is converted. Prints its cost.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
@@ -27,6 +27,19 @@ if (!isRoot) {
     t.match(r.stdout, /Dry run — nothing was written/);
     t.match(r.stdout, /\+default=0/, 'the diffs, made inside the VM');
     t.equal(sha256(g.images[0]), before);
+  });
+
+  t.test('--sandbox vm reads a qcow2 image through qemu (no nbd on the host)', hostTierOnly, async (t) => {
+    const g = await buildRhel5Guest(join(ws.dir, 'q'), { name: 'sbq' });
+    const qcow = join(ws.dir, 'q', 'sbq.qcow2');
+    spawnSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', g.images[0], qcow]);
+    const cfg = join(ws.dir, 'q', 'sbq-qcow2');
+    writeFileSync(cfg, readFileSync(g.config, 'utf8').replace(`tap:aio:${g.images[0]}`, `tap:qcow2:${qcow}`));
+    const before = sha256(qcow);
+    const r = xen2kvm(ws, ['convert', '--sandbox', 'vm', '--dry-run', cfg]);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /would change +grub-default/);
+    t.equal(sha256(qcow), before, 'read-only: not a byte changed');
   });
 
   t.test('--sandbox vm converts the sample guest; the domain names the real image', hostTierOnly, async (t) => {
