@@ -119,7 +119,7 @@ if (!isRoot) {
       if (strategy === 'kpartx') {
         t.equal(r.code, 0, r.stderr);
         const j = JSON.parse(r.stdout);
-        t.match(j.filesystems, [{ name: '/dev/VolGroup00/LogVol00', mountpoint: '/' }], 'every LV of an activated VG, linear or not, contiguous or not');
+        t.ok(j.filesystems.some((f: { name: string; mountpoint?: string }) => f.name === '/dev/VolGroup00/LogVol00' && f.mountpoint === '/'), 'every LV of an activated VG, linear or not, contiguous or not: the root is found');
       } else {
         t.equal(r.code, 2);
         t.match(r.stderr, /cannot map VolGroup00\/LogVol00 \(its extents are not one contiguous run on one PV\) with loop devices/);
