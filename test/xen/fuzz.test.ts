@@ -97,36 +97,73 @@ t.test(`${N} fuzzed configs`, async (t) => {
   }
   t.same(bad, [], 'no crash; every error names file:line:column');
   t.ok(slowest < 1000, `no config takes a second (slowest ${slowest.toFixed(0)} ms)`);
-  // Every emitted domain against libvirt's schema, in one xmllint run per 500.
-  let invalid: string[] = [];
-  if (existsSync(SCHEMA) && spawnSync('sh', ['-c', 'command -v xmllint']).status === 0) {
-    const dir = mkdtempSync(join(tmpdir(), 'x2k-fuzz-'));
-    try {
-      for (let b = 0; b < xmls.length; b += 500) {
-        const files = xmls.slice(b, b + 500).map((x, k) => {
-          const f = join(dir, `${b + k}.xml`);
-          writeFileSync(f, x.xml);
-          return f;
-        });
-        const res = spawnSync('xmllint', ['--noout', '--relaxng', SCHEMA, ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-        invalid = invalid.concat(res.stderr.split('\n').filter((l) => / fails to validate$/.test(l)).map((l) => {
-          const idx = Number(/(\d+)\.xml fails/.exec(l)?.[1]);
-          const detail = spawnSync('xmllint', ['--noout', '--relaxng', SCHEMA, join(dir, `${idx}.xml`)], { encoding: 'utf8' }).stderr;
-          if (process.env.XEN2KVM_FUZZ_DUMP) {
-            writeFileSync(join(process.env.XEN2KVM_FUZZ_DUMP, `${idx}.cfg`), xmls[idx].cfg);
-            writeFileSync(join(process.env.XEN2KVM_FUZZ_DUMP, `${idx}.xml`), xmls[idx].xml);
-          }
-          return `${xmls[idx].name}: ${JSON.stringify(xmls[idx].cfg)}\n${detail}`;
-        }));
-      }
-    } catch (e) {
-      invalid.push(String((e as { stderr?: string }).stderr ?? e));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    t.same(invalid.slice(0, 5), [], 'every rendered domain passes libvirt\'s schema');
-  }
+  const invalid = validateAll(xmls);
+  if (invalid) t.same(invalid.slice(0, 5), [], 'every rendered domain passes libvirt\'s schema');
   const line = `fuzz: ${N} configs; ${counts.parsed} parsed, ${counts.refused} refused with line:column; ${counts.rendered} domains rendered and valid, ${counts.renderRefused} refused; slowest ${slowest.toFixed(0)} ms`;
+  t.comment(line);
+  console.log(line);
+});
+
+/** Every domain against libvirt's schema, one xmllint run per 500; undefined when xmllint or the schema is missing. */
+function validateAll(xmls: { name: string; xml: string; cfg: string }[]): string[] | undefined {
+  if (!existsSync(SCHEMA) || spawnSync('sh', ['-c', 'command -v xmllint']).status !== 0) return undefined;
+  let invalid: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'x2k-fuzz-'));
+  try {
+    for (let b = 0; b < xmls.length; b += 500) {
+      const files = xmls.slice(b, b + 500).map((x, k) => {
+        const f = join(dir, `${b + k}.xml`);
+        writeFileSync(f, x.xml);
+        return f;
+      });
+      const res = spawnSync('xmllint', ['--noout', '--relaxng', SCHEMA, ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      invalid = invalid.concat(res.stderr.split('\n').filter((l) => / fails to validate$/.test(l)).map((l) => {
+        const idx = Number(/(\d+)\.xml fails/.exec(l)?.[1]);
+        const detail = spawnSync('xmllint', ['--noout', '--relaxng', SCHEMA, join(dir, `${idx}.xml`)], { encoding: 'utf8' }).stderr;
+        if (process.env.XEN2KVM_FUZZ_DUMP) {
+          writeFileSync(join(process.env.XEN2KVM_FUZZ_DUMP, `${idx}.cfg`), xmls[idx].cfg);
+          writeFileSync(join(process.env.XEN2KVM_FUZZ_DUMP, `${idx}.xml`), xmls[idx].xml);
+        }
+        return `${xmls[idx].name}: ${JSON.stringify(xmls[idx].cfg)}\n${detail}`;
+      }));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return invalid;
+}
+
+/** Settings real configs carry, at their edges: appended to libvirt's configs, they should parse, and render valid domains. */
+const SETTINGS = ['memory = 16777216', 'vcpus = 4096', 'maxvcpus = 4096', 'cpus = "0-3,^2"', 'cpus = "all"',
+  'vif = [ "mac=00:16:3e:00:00:01,bridge=br0.4094" ]', 'vif = [ "mac=00:16:3e:00:00:01,bridge=br0:1:2:3" ]', 'vif = [ "ip=10.0.0.1 10.0.0.2" ]',
+  'vif = [ "model=e1000,type=ioemu" ]', 'vif = [ "rate=10Mb/s" ]', 'vfb = [ "type=vnc,vncdisplay=0,vncunused=0" ]', 'vfb = [ "type=sdl" ]',
+  'serial = "tcp:127.0.0.1:4555,server,nowait"', 'serial = [ "pty", "pty" ]', 'serial = "unix:/tmp/s,server"', 'pci = [ "01:02.3" ]',
+  'usbdevice = [ "tablet" ]', 'on_crash = "coredump-restart"', 'on_reboot = "rename-restart"', 'uuid = "00000000-0000-0000-0000-000000000000"',
+  'name = "a b"', 'localtime = 1', 'builder = "hvm"', 'type = "pvh"', 'kernel = "/boot/k"\nextra = "root=/dev/xvda1 console=hvc0 xencons=tty"',
+  'disk = [ "file:/i.img,xvda1,w", "file:/j.img,xvda2,w" ]', 'disk = [ ",hdc:cdrom,r" ]', 'disk = [ "phy:/dev/sdb,sda,w" ]',
+  'disk = [ "format=qcow2,vdev=xvdb,target=/q.qcow2" ]', 'vnc = 1\nvncdisplay = 65000', 'vnclisten = "::1"', 'keymap = "de"', 'shadow_memory = 8',
+  'cpuid = [ "host,tm=0" ]', 'e820_host = 1'];
+
+t.test('3000 real configs with edge-case settings added: every one renders a valid domain', async (t) => {
+  const seeds = corpusPairs().map((p) => p.cfg);
+  const r = rng(7);
+  const xmls: { name: string; xml: string; cfg: string }[] = [];
+  const bad: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    let cfg = seeds[i % seeds.length];
+    for (let k = 1 + Math.floor(r() * 3); k > 0; k--) cfg += `\n${SETTINGS[Math.floor(r() * SETTINGS.length)]}\n`;
+    const file = `edge-${i}.cfg`;
+    try {
+      xmls.push({ name: file, xml: renderDomainXml(parseXenConfig(cfg, file), { machine: i % 2 ? 'q35' : 'pc' }).xml, cfg });
+    } catch (e) {
+      if (!(e instanceof UserError)) bad.push(`${file}: ${(e as Error).stack}`);
+      else if (!/edge-\d+\.cfg:\d+(:\d+)?: /.test(e.message)) bad.push(`${file}: a refusal without a line: ${e.message}`);
+    }
+  }
+  t.same(bad, [], 'no crash; refusals name the line');
+  const invalid = validateAll(xmls);
+  if (invalid) t.same(invalid.slice(0, 5), [], 'every domain passes libvirt\'s schema');
+  const line = `fuzz: 3000 real configs with edge-case settings: ${xmls.length} domains rendered and valid, ${3000 - xmls.length} refused with their line`;
   t.comment(line);
   console.log(line);
 });
