@@ -56,18 +56,23 @@ export function xen2kvm(ws: Workspace, args: string[], extraEnv: Record<string, 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts the CLI paused at a stage; resolves once it says so. */
-export async function startPaused(ws: Workspace, args: string[], stage: string) {
-  const child = spawn(bin, args, { env: { ...ws.env, XEN2KVM_PAUSE_AT: stage }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the CLI; resolves once its stderr matches `until`, with the child and what it has said so far. */
+export async function startUntil(ws: Workspace, args: string[], until: RegExp, extraEnv: Record<string, string> = {}) {
+  const child = spawn(bin, args, { env: { ...ws.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (d) => {
       stderr += d;
-      if (stderr.includes(`paused at ${stage}`)) resolve();
+      if (until.test(stderr)) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before pausing: ${stderr}`)));
+    child.on('exit', (code) => reject(new Error(`exited ${code} before saying ${until}: ${stderr}`)));
   });
-  return child;
+  return { child, stderr: () => stderr };
+}
+
+/** Starts the CLI paused at a stage; resolves once it says so. */
+export async function startPaused(ws: Workspace, args: string[], stage: string) {
+  return (await startUntil(ws, args, new RegExp(`paused at ${stage}`), { XEN2KVM_PAUSE_AT: stage })).child;
 }
 
 /** Loop devices backed by files under `dir`. */

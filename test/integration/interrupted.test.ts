@@ -2,13 +2,13 @@
 // `convert` again — the guest ends exactly converted (the same files as a guest
 // converted in one go); `rollback --all` then gives back the guest exactly as it
 // was before its first conversion, whatever runs were recorded.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { guestSnapshot } from '../helpers/tree.js';
-import { bin, hostTierOnly, isRoot, loopsUnder, mountsUnder, startPaused, workspace, xen2kvm } from '../helpers/system.js';
+import { hostTierOnly, isRoot, startUntil, loopsUnder, mountsUnder, startPaused, workspace, xen2kvm } from '../helpers/system.js';
 
 /**
  * A snapshot without what differs between runs by design: backup dirs (named by
@@ -70,19 +70,14 @@ if (!isRoot) {
       },
     });
     const before = comparable((await guestSnapshot(g.config)).tree);
-    const child = spawn(bin, ['convert', g.config, '-o', join(ws.dir, 'out-slow')], { env: ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    await new Promise<void>((resolve) => child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/running \/sbin\/mkinitrd/.test(stderr)) resolve();
-    }));
+    const { child, stderr } = await startUntil(ws, ['convert', g.config, '-o', join(ws.dir, 'out-slow')], /running \/sbin\/mkinitrd/);
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
-    t.equal(code, 130, stderr);
-    t.match(stderr, /SIGINT again; undoing everything now/);
+    t.equal(code, 130, stderr());
+    t.match(stderr(), /SIGINT again; undoing everything now/);
     t.equal(spawnSync('pgrep', ['-f', marker]).status, 1, 'the guest command was killed with its namespace');
     t.same(loopsUnder(ws.dir), [], 'nothing attached');
     t.same(mountsUnder(ws.runDir), [], 'nothing mounted');
@@ -101,12 +96,7 @@ if (!isRoot) {
         writeFileSync(real, `#!/bin/sh\nif [ ! -e /root/.slow-done ]; then : > /root/.slow-done; echo slow >&2; sh -c 'sleep 300; : ${marker}'; fi\nexec /sbin/mkinitrd.real "$@"\n`);
       },
     });
-    const child = spawn(bin, ['convert', g.config, '-o', join(ws.dir, 'out-killed')], { env: ws.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    await new Promise<void>((resolve) => child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/running \/sbin\/mkinitrd/.test(stderr)) resolve();
-    }));
+    const { child } = await startUntil(ws, ['convert', g.config, '-o', join(ws.dir, 'out-killed')], /running \/sbin\/mkinitrd/);
     await new Promise((r) => setTimeout(r, 1000));
     child.kill('SIGKILL');
     await new Promise((res) => child.once('exit', res));
