@@ -41,13 +41,11 @@ export interface GuestFacts {
 const GRUB_LEGACY = ['/boot/grub/grub.conf', '/boot/grub/menu.lst', '/etc/grub.conf'];
 const GRUB2 = ['/boot/grub2/grub.cfg', '/boot/grub/grub.cfg'];
 
-/** Decompresses gzip in-process; other formats through the given fallback (the `xz` / `zstd` tools). */
+/** Decompresses gzip in-process, other formats through the given fallback (the `xz` / `zstd` tools); capped (guest/decompress.ts). */
 export function decompressWith(external?: Decompress): Decompress {
-  return async (data, kind) => {
-    if (kind === 'gzip') return cappedDecompress(async () => Buffer.alloc(0))(data, kind);
-    if (!external) throw new Error(`${kind}-compressed initrds need the ${kind} tool`);
-    return external(data, kind);
-  };
+  return cappedDecompress(external ?? (async (_data, kind) => {
+    throw new Error(`${kind}-compressed initrds need the ${kind} tool`);
+  }));
 }
 
 export async function inspectGuest(fs: RootFs, decompress: Decompress = decompressWith()): Promise<GuestFacts> {

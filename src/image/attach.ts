@@ -14,7 +14,7 @@ import type { XenDisk } from '../xen/types.js';
 import { lockDisk, refuseIfInUse } from './inuse.js';
 import { parseSfdiskJson, type PartitionTable } from './layout.js';
 import type { Acquirer } from './release.js';
-import { assembleMd, openLuks, type LuksKey } from './stacked.js';
+import { assembleMd, identify, openLuks, type LuksKey } from './stacked.js';
 import type { AttachedDisk, AttachedGuest, AttachStrategy, BlockDevice } from './types.js';
 
 export interface AttachOptions {
@@ -159,17 +159,6 @@ async function connectNbd(disk: XenDisk, readOnly: boolean, acq: Acquirer): Prom
     }
   }
   throw new UserError(`no free nbd device for disk ${disk.vdev}`, advice);
-}
-
-/** Filesystem type, label and UUID of each device, read from its superblock (blkid -p). */
-async function identify(devices: BlockDevice[]): Promise<void> {
-  for (const d of devices) {
-    const r = await run('blkid', ['-p', '-o', 'export', d.device], { allowFailure: true });
-    const kv = Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=')).filter((x) => x.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
-    if (kv.TYPE) d.fstype = kv.TYPE;
-    if (kv.LABEL) d.label = kv.LABEL;
-    if (kv.UUID) d.uuid = kv.UUID;
-  }
 }
 
 async function attachLvm(guest: AttachedGuest, acq: Acquirer): Promise<void> {

@@ -30,16 +30,19 @@ export function guestDeviceName(d: BlockDevice): string {
   return `/dev/${d.vdev}${d.partition || ''}`;
 }
 
-async function blkid(device: string): Promise<Record<string, string>> {
-  const r = await run('blkid', ['-p', '-o', 'export', device], { allowFailure: true });
-  return Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=')).filter((x) => x.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
+/** KEY=VALUE lines (blkid -o export, mdadm --export) as a record. */
+function exportPairs(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').map((l) => l.split('=')).filter((x) => x.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
 }
 
-async function identifyOne(d: BlockDevice): Promise<void> {
-  const kv = await blkid(d.device);
-  if (kv.TYPE) d.fstype = kv.TYPE;
-  if (kv.LABEL) d.label = kv.LABEL;
-  if (kv.UUID) d.uuid = kv.UUID;
+/** Filesystem type, label and UUID of each device, read from its superblock (blkid -p). */
+export async function identify(devices: BlockDevice[]): Promise<void> {
+  for (const d of devices) {
+    const kv = exportPairs((await run('blkid', ['-p', '-o', 'export', d.device], { allowFailure: true })).stdout);
+    if (kv.TYPE) d.fstype = kv.TYPE;
+    if (kv.LABEL) d.label = kv.LABEL;
+    if (kv.UUID) d.uuid = kv.UUID;
+  }
 }
 
 /** A free /dev/mdN, from md127 down (the numbers a host's own arrays use least). */
@@ -64,7 +67,7 @@ export async function assembleMd(guest: AttachedGuest, acq: Acquirer): Promise<B
   const groups = new Map<string, { devs: BlockDevice[]; name: string; level: string }>();
   for (const m of members) {
     const r = await run('mdadm', ['--examine', '--export', m.device], { allowFailure: true });
-    const kv = Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=')).filter((x) => x.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
+    const kv = exportPairs(r.stdout);
     const uuid = kv.MD_UUID;
     if (!uuid) continue;
     const g = groups.get(uuid) ?? { devs: [], name: (kv.MD_NAME ?? uuid).replace(/^[^:]*:/, ''), level: kv.MD_LEVEL ?? '?' };
@@ -79,7 +82,7 @@ export async function assembleMd(guest: AttachedGuest, acq: Acquirer): Promise<B
     acq.intend({ kind: 'md', device, members: g.devs.map((d) => d.device) });
     await run('mdadm', ['--assemble', ...(guest.readOnly ? ['--readonly'] : []), '--run', device, ...g.devs.map((d) => d.device)], { advice: 'The array may be degraded beyond repair, or its members are not all among the guest\'s disks: pass every disk.' });
     const d: BlockDevice = { device, kind: 'md', vdev: g.devs[0].vdev, partition: 0, mdName: g.name, mdUuid: uuid };
-    await identifyOne(d);
+    await identify([d]);
     log.verbose(`assembled md array ${g.name} (${g.level}) as ${device} from ${g.devs.map(guestDeviceName).join(', ')}`);
     guest.notes.push(`md array ${g.name} (${g.level}, ${g.devs.map(guestDeviceName).join(' + ')}) assembled${guest.readOnly ? ' read-only' : ''}`);
     out.push(d);
@@ -110,7 +113,7 @@ export async function openLuks(guest: AttachedGuest, keys: LuksKey[], acq: Acqui
       advice: `The key given for ${name} did not open it (wrong key?), or this kernel has no dm-crypt.`,
     });
     const d: BlockDevice = { device: `/dev/mapper/${mapName}`, kind: 'luks', vdev: c.vdev, partition: 0, luksOf: c.device, ...(c.uuid ? { luksUuid: c.uuid } : {}) };
-    await identifyOne(d);
+    await identify([d]);
     guest.notes.push(`LUKS container ${name} opened${guest.readOnly ? ' read-only' : ''} with the key given`);
     out.push(d);
   }
