@@ -25,6 +25,7 @@ PACKAGES=(
   btrfs-progs       # btrfs guests (subvolumes) and their test images
   mdadm             # guests on md RAID (assembled read-only)
   cryptsetup-bin    # guests on LUKS (opened with --key)
+  debootstrap       # the real Debian 12 guests of scripts/boot-proof (scripts/images/debian-guest)
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

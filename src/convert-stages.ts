@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { UserError } from './errors.js';
 import { editsFor } from './edits/families.js';
 import { buildEditContext, initrdPath } from './edits/context.js';
-import type { EditContext } from './edits/types.js';
+import type { EditContext, HostSide } from './edits/types.js';
 import { applyEdits, type EditOutcome } from './tree/runner.js';
 import { BACKUP_ROOT, type Manifest } from './tree/manifest.js';
 import { listRuns, restoreEntries, sweepLeftovers, WRITTEN_DIRS } from './tree/rollback.js';
@@ -13,12 +13,17 @@ import { atomicWrite } from './tree/files.js';
 import { runInGuestChroot } from './guest/chroot.js';
 import { externalDecompress } from './guest/decompress.js';
 import { kernelVersionOf, parseGrubLegacy } from './formats/grub-legacy.js';
+import { parseGrub2Cfg } from './formats/grub2.js';
 import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from './guest/inspect.js';
 import { ifcfgMacs, reconcileMacs } from './guest/nics.js';
-import { openGuest, type OpenGuest, type OpenOptions } from './guest/open.js';
+import { diskDevices, openGuest, type OpenGuest, type OpenOptions } from './guest/open.js';
 import { remountReadWrite, type MountedGuest } from './guest/mount.js';
 import type { Acquirer } from './image/release.js';
-import { mbrBootCode, mbrProblem } from './image/mbr.js';
+import { mbrBootCode, mbrProblem, type BootCode } from './image/mbr.js';
+import { chooseBootMode, grubModules, type BootMode, type BootSituation, type BootWanted } from './guest/boot.js';
+import { run as runCommand } from './run.js';
+import { planDevices, renameGuestDevice } from './xen/devmap.js';
+import { blockDeviceFor } from './image/attach.js';
 import { BOOT_DIR, remapCmdline, renderDomainXml, type DomainOptions } from './host/domain-xml.js';
 import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI, validateXml } from './host/virsh.js';
 import { log } from './log.js';
@@ -37,6 +42,8 @@ export interface ConvertOptions {
   serialSpeed: number;
   clockFix: boolean;
   initrd: boolean;
+  /** How the domain boots when the MBR has no boot loader: install the guest's GRUB (mbr), boot its kernel directly, or choose (auto). */
+  boot?: BootWanted;
   /** Only these edits (ids), e.g. to re-apply some in recovery. */
   only?: string[];
   /** Register the domain with libvirt (virsh define), and mark it autostart. */
@@ -82,6 +89,9 @@ export interface RunState {
   /** Runs an earlier, interrupted conversion left in the guest, and leftovers of killed writes. */
   interrupted?: Manifest[];
   leftovers?: string[];
+  /** How the domain boots, and where the guest is attached (decided after inspection). */
+  boot?: BootMode;
+  host?: HostSide;
 }
 
 /** One pass of the edits over a mount: what changed (or would), and what the host side needs to know. */
@@ -97,6 +107,10 @@ export interface EditPass {
 interface Opened extends OpenGuest {
   /** The domain boots the guest's kernel directly (a dom0 kernel, partitionless disks, or an MBR without a loader). */
   directBoot: boolean;
+  /** The config alone needs direct boot (a dom0 kernel, partitionless disks). */
+  configDirect?: BootSituation['configDirect'];
+  /** The boot disk's MBR code, when the guest booted through a Xen boot loader (pygrub). */
+  mbr?: BootCode;
   /** The mount the later stages work on (replaced by the read-write remount). */
   current: MountedGuest;
 }
@@ -121,12 +135,64 @@ export async function attach(run: RunState, acq: Acquirer, configDirectBoot: boo
   const { guest, opts } = run;
   opts.progress?.('attaching');
   const open = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.keys ? { keys: opts.keys } : {}), ...(opts.root ? { root: opts.root } : {}) }, acq);
-  // A guest booted through pygrub may have no boot loader in its MBR: then it boots its kernel directly.
+  // A guest booted through pygrub may have no boot loader in its MBR (decided on in decideBoot, once the guest is known).
   const boot = open.attached.disks[0];
-  const why = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined ? mbrProblem(mbrBootCode(boot.whole)) : undefined;
-  const mbrEmpty = why !== undefined;
-  if (mbrEmpty) run.warnings.add(`the MBR of ${boot.disk.vdev} ${why} (the guest booted through ${guest.bootloader}), so the domain boots the guest's kernel directly`);
-  return { ...open, current: open.mounted, directBoot: configDirectBoot || mbrEmpty };
+  const mbr = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined ? mbrBootCode(boot.whole) : undefined;
+  const configDirect: BootSituation['configDirect'] = configDirectBoot ? (guest.kernel ? 'dom0-kernel' : 'partitionless') : undefined;
+  return { ...open, current: open.mounted, directBoot: configDirectBoot, ...(configDirect ? { configDirect } : {}), ...(mbr ? { mbr } : {}) };
+}
+
+/** How the domain boots (disk, mbr, direct; --boot), and what of the host the guest's own tools may see. */
+export async function decideBoot(run: RunState, opened: Opened, facts: GuestFacts): Promise<void> {
+  const disk = opened.attached.disks[0];
+  const choice = chooseBootMode(run.opts.boot ?? 'auto', { ...(opened.configDirect ? { configDirect: opened.configDirect } : {}), partitioned: !!disk?.table, ...(opened.mbr ? { mbr: opened.mbr } : {}) }, facts);
+  run.boot = choice.boot;
+  opened.directBoot = choice.boot === 'direct';
+  if (opened.mbr && mbrProblem(opened.mbr)) run.warnings.add(`boot ${choice.boot}: ${choice.why} (under Xen the guest booted through ${run.guest.bootloader})`);
+  log.verbose(`boot: ${choice.boot} — ${choice.why}`);
+  run.host = await hostSide(run, opened, choice.boot);
+}
+
+/**
+ * What of the host the guest's own tools may see: its filesystems' devices under the
+ * names the guest gives them under KVM (so grub-mkconfig never writes a host name),
+ * and for `--boot mbr` its boot disk as a block device. And what must never show up
+ * in its files: the host's device paths and root UUID.
+ */
+async function hostSide(run: RunState, opened: Opened, boot: BootMode): Promise<HostSide> {
+  const mounted = opened.mounted;
+  const map = planDevices(run.guest, { machine: run.opts.domain.machine ?? 'pc', hvmVirtio: !!run.opts.domain.hvmVirtio });
+  const nameOf = (device: string): string | undefined => {
+    const d = opened.attached.devices.find((x) => x.device === device);
+    if (!d) return undefined;
+    if (d.kind === 'lv') return `/dev/mapper/${d.vg!.replace(/-/g, '--')}-${d.lv!.replace(/-/g, '--')}`;
+    if (d.kind !== 'partition' && d.kind !== 'disk') return undefined;
+    return renameGuestDevice(map, `/dev/${d.vdev}${d.partition > 0 ? d.partition : ''}`);
+  };
+  const named = mounted.mounts.map((m) => ({ m, name: nameOf(m.device) }));
+  const nameable = named.every((x) => x.name && (x.m.fstype !== 'btrfs' || x.m.mountpoint === '/'));
+  const uuidOf = (device: string) => opened.attached.devices.find((x) => x.device === device)?.uuid;
+  const devices = named.map(({ m, name }) => ({ host: m.device, name: nameable ? name! : m.device, ...(nameable && uuidOf(m.device) ? { uuid: uuidOf(m.device)! } : {}) }));
+  const mounts = nameable ? named.map(({ m, name }) => ({
+    mountpoint: m.mountpoint, name: name!, fstype: m.fstype,
+    options: m.fstype === 'btrfs' && mounted.rootSubvol && mounted.rootSubvol !== '/' ? `rw,subvol=${mounted.rootSubvol}` : 'rw',
+  })) : [];
+  const rootUuid = (await runCommand('findmnt', ['-n', '-o', 'UUID', '/'], { timeoutMs: 10_000 }).catch(() => ({ stdout: '' }))).stdout.trim();
+  const leaks = [...new Set([...opened.attached.devices.map((d) => d.device), ...opened.attached.disks.map((d) => d.whole), ...(rootUuid ? [rootUuid] : [])])];
+  const disk = opened.attached.disks[0];
+  if (boot !== 'mbr' || !disk?.table || run.opts.dryRun) return { devices, mounts, leaks };
+  const first = Math.min(...disk.table.partitions.map((p) => p.startBytes));
+  const bootMount = mounted.mounts.find((m) => m.mountpoint === '/boot') ?? mounted.mounts.find((m) => m.mountpoint === '/')!;
+  const bootDev = opened.attached.devices.find((d) => d.device === bootMount.device);
+  // The whole disk as a block device is attached in the apply stage, after the read-write remount.
+  return {
+    devices, mounts, leaks,
+    bootDisk: {
+      disk: disk.disk.vdev, device: disk.whole, name: renameGuestDevice(map, `/dev/${disk.disk.vdev}`) ?? `/dev/${disk.disk.vdev}`,
+      headBytes: Math.min(first, 1024 * 1024), table: disk.table.label === 'gpt' ? 'gpt' : 'dos',
+      modules: grubModules(disk.table.label, bootMount.fstype, bootDev?.kind === 'lv'),
+    },
+  };
 }
 
 /** Reads the guest's facts, once, on the read-only mount. */
@@ -158,9 +224,15 @@ export async function apply(run: RunState, opened: Opened, facts: GuestFacts, pl
   opened.current = await remountReadWrite(opened.attached, opened.mounted, acq);
   for (const r of [...(run.interrupted ?? [])].reverse()) {
     log.info(`putting back the changes of the interrupted run ${r.runId}…`);
-    await restoreEntries(opened.current.fs, `${BACKUP_ROOT}/${r.runId}`, r, true);
+    await restoreEntries(opened.current.fs, `${BACKUP_ROOT}/${r.runId}`, r, true, diskDevices(opened.attached));
   }
   for (const l of await sweepLeftovers(opened.current.fs, WRITTEN_DIRS)) log.verbose(`removed ${l}`);
+  // A boot loader goes onto the whole disk: an image file is given a read-write loop device for it.
+  const bootDisk = run.host?.bootDisk;
+  if (bootDisk) {
+    bootDisk.device = await blockDeviceFor(bootDisk.device, acq);
+    run.host!.leaks.push(bootDisk.device);
+  }
   const done = await editPass(run, opened.current, facts, true, acq);
   lap(run, 'apply');
   run.timings.guestCommand = done.outcomes.reduce((n, o) => n + (o.commandMs ?? 0), 0);
@@ -237,7 +309,7 @@ export function conversionSettings(opts: Pick<ConvertOptions, 'serialSpeed' | 'c
 
 async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, write: boolean, acq: Acquirer, onDiff?: (d: string) => void): Promise<EditPass> {
   const { guest, opts, warnings } = run;
-  const ctx = editContext(guest, facts, opts, (w) => warnings.add(w));
+  const ctx = editContext(guest, facts, opts, (w) => warnings.add(w), run);
   const edits = selectEdits(facts, opts);
   log.info(`${write ? 'applying' : 'planning'} ${edits.length} edits…`);
   const { outcomes, manifest } = await applyEdits(mount.fs, edits, ctx, {
@@ -246,15 +318,15 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
     label: guest.name,
     kernel: ctx.kernel.version,
     settings: conversionSettings(opts, ctx.kernel.version),
-    runInGuest: async (argv) => {
-      await runInGuestChroot(mount.root, mount.fs, argv, acq);
+    runInGuest: async (argv, devices, mounts) => {
+      await runInGuestChroot(mount.root, mount.fs, argv, acq, devices, mounts);
     },
     guard: (label, undo) => acq.stack.push(label, undo),
     ...(onDiff ? { onDiff } : {}),
   });
   const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(mount.fs));
   for (const w of macs.warnings) warnings.add(w);
-  const grubText = facts.bootloader.config ? await mount.fs.readText(facts.bootloader.config) : undefined;
+  const grubText = facts.bootloader.config ? await mount.fs.readText(facts.bootloader.config, 16 * 1024 * 1024) : undefined;
   return {
     outcomes, ...(manifest ? { manifest } : {}), kernel: ctx.kernel, initrdPath: initrdPath(ctx), guestMacs: macs.macs,
     cmdline: directBootCmdline(grubText, ctx) ?? remapCmdline(guest.cmdline ?? '', ctx.deviceMap, []),
@@ -278,17 +350,23 @@ export async function registerDomain(name: string, xml: string, file: string, au
   return done;
 }
 
-function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void): EditContext {
-  if (facts.os.family !== 'rhel') {
-    throw new UserError(`this guest runs ${facts.os.description || 'an unknown system'}; xen2kvm converts RHEL-family guests (RHEL, CentOS, Scientific Linux) so far`, 'Inspect it with xen2kvm inspect to see what it needs.');
+function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void, run?: RunState): EditContext {
+  if (!editsFor(facts.os.family)) {
+    throw new UserError(
+      `this guest runs ${facts.os.description || 'a system xen2kvm does not recognise'}${facts.os.family === 'unknown' ? '' : ` (${facts.os.family} family)`}; xen2kvm converts the RHEL family (RHEL, CentOS, Oracle Linux, Scientific Linux, Fedora) and the Debian family (Debian, Ubuntu)`,
+      `It looked at /etc/os-release, /usr/lib/os-release, /etc/redhat-release, /etc/centos-release, /etc/debian_version, /etc/lsb-release, /etc/SuSE-release and /etc/arch-release. xen2kvm inspect shows what else it found.`,
+    );
   }
   const kernel = chooseKernel(facts.kernels, facts.bootloader.kind);
   if (!kernel) {
     const only = facts.problems.find((p) => p.code === 'only-xen-kernels' || p.code === 'no-virtio-kernel' || p.code === 'no-kernels' || p.code === 'kernel-not-in-bootloader');
     throw new UserError(only ? only.message : 'no kernel that can boot under KVM was found', only?.fix ?? 'Install a non-Xen kernel with virtio drivers in the guest first.');
   }
-  if (facts.bootloader.kind === 'grub2') throw new UserError('the guest boots with GRUB 2, which xen2kvm does not edit yet', 'xen2kvm inspect shows what the guest needs; convert it by hand or with virt-v2v.');
-  return buildEditContext(guest, facts, kernel, { ...opts.domain, serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, warn });
+  if (facts.bootloader.kind === 'grub2' && facts.os.family === 'rhel') throw new UserError(`${facts.os.description} boots with GRUB 2, which xen2kvm does not edit for the RHEL family yet`, 'xen2kvm inspect shows what the guest needs; convert it by hand or with virt-v2v.');
+  return buildEditContext(guest, facts, kernel, {
+    ...opts.domain, serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, warn,
+    ...(run?.boot ? { boot: run.boot } : {}), ...(run?.host ? { host: run.host } : {}),
+  });
 }
 
 function selectEdits(facts: GuestFacts, opts: ConvertOptions) {
@@ -305,6 +383,7 @@ function selectEdits(facts: GuestFacts, opts: ConvertOptions) {
 /** The chosen entry's kernel arguments, for guests booted directly by libvirt. */
 function directBootCmdline(grubText: string | undefined, ctx: EditContext): string | undefined {
   if (!grubText) return undefined;
-  const entry = parseGrubLegacy(grubText).entries.find((e) => e.kernel && kernelVersionOf(e.kernel.path) === ctx.kernel.version);
+  const menu = ctx.facts.bootloader.kind === 'grub2' ? parseGrub2Cfg(grubText) : parseGrubLegacy(grubText);
+  const entry = menu.entries.find((e) => e.kernel && kernelVersionOf(e.kernel.path) === ctx.kernel.version);
   return entry?.kernel?.args.join(' ');
 }

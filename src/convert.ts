@@ -5,7 +5,7 @@
 import { newRunId } from './tree/manifest.js';
 import { planDomain } from './host/domain-xml.js';
 import { withSession } from './session.js';
-import { apply, attach, copyBootFiles, detach, inspect, plan, writeHost, type ConvertOptions, type ConvertResult, type RunState } from './convert-stages.js';
+import { apply, attach, copyBootFiles, decideBoot, detach, inspect, plan, writeHost, type ConvertOptions, type ConvertResult, type RunState } from './convert-stages.js';
 import type { XenGuest } from './xen/types.js';
 
 export type { ConvertOptions, ConvertResult } from './convert-stages.js';
@@ -19,6 +19,8 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     const opened = await attach(run, acq, domain.directBoot !== undefined);
     // 3. What the guest is: distribution, kernels, boot loader, initrd tool.
     const facts = await inspect(run, opened);
+    // How the domain will boot: the disk's loader, the guest's GRUB put in the MBR, or its kernel directly.
+    await decideBoot(run, opened, facts);
     // 4. Every edit, planned read-only: the diffs (--dry-run stops here).
     const planned = await plan(run, opened, facts, acq);
     // 5. Only when something must change: remount read-write and apply.

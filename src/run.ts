@@ -14,6 +14,7 @@ export const COMMANDS = {
   chroot: 'chroot',
   cryptsetup: 'cryptsetup',
   dmsetup: 'dmsetup',
+  findmnt: 'findmnt',
   kpartx: 'kpartx',
   losetup: 'losetup',
   mke2fs: 'mke2fs',

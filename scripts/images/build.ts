@@ -9,6 +9,7 @@ import { withCleanup, type CleanupStack } from '../../src/cleanup.js';
 import { lvmArgs, lvmEnv, scanGuestLvm } from '../../src/lvm/lvm.js';
 import { run } from '../../src/run.js';
 import { grubBootSector, writeRhel5Tree } from './rhel5-tree.js';
+import { DEBIAN_UUID, writeDebianTree, type DebianRelease } from './debian-tree.js';
 
 const MiB = 1024 * 1024;
 
@@ -172,4 +173,38 @@ export async function buildHostVg(dir: string, vg = 'VolGroup00'): Promise<strin
   truncateSync(image, 64 * MiB);
   await withCleanup((stack) => makeVg(image, 0, 64 * MiB, vg, [['hostroot', 32]], stack));
   return image;
+}
+
+/**
+ * A Debian or Ubuntu PV guest built file by file (scripts/images/debian-tree.ts):
+ * one MBR disk, root on xvda1 (ext4) and swap on xvda2, no boot loader in the MBR
+ * (pygrub read its grub.cfg under Xen).
+ */
+export async function buildDebianGuest(dir: string, release: DebianRelease, opts: { name?: string; macs?: string[] } = {}): Promise<SampleGuest> {
+  const name = opts.name ?? release;
+  const macs = opts.macs ?? ['00:16:3e:4e:0a:01'];
+  mkdirSync(dir, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'xen2kvm-sample-'));
+  try {
+    const root = join(scratch, 'root');
+    writeDebianTree({ root, release, macs, hostname: name });
+    const image = join(dir, `${name}.img`);
+    const rootStart = 1 * MiB;
+    const rootSize = 96 * MiB;
+    const swapStart = rootStart + rootSize;
+    const swapSize = 16 * MiB;
+    rmSync(image, { force: true });
+    writeFileSync(image, '');
+    truncateSync(image, swapStart + swapSize);
+    await run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', image], {
+      input: `label: dos\nstart=${rootStart / 512}, size=${rootSize / 512}, type=83, bootable\nstart=${swapStart / 512}, size=${swapSize / 512}, type=82\n`,
+    });
+    await run('mke2fs', ['-q', '-F', '-t', 'ext4', '-b', '4096', '-U', DEBIAN_UUID, '-d', root, '-E', `offset=${rootStart}`, image, `${rootSize / 1024}k`]);
+    await mkswapAt(image, swapStart, swapSize, scratch);
+    const config = join(dir, name);
+    writeFileSync(config, `name = "${name}"\nmemory = 512\nvcpus = 1\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:${image},xvda,w" ]\nvif = [ ${macs.map((m) => `"mac=${m},bridge=xenbr0"`).join(', ')} ]\non_reboot = "restart"\n`);
+    return { name, config, images: [image], macs };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

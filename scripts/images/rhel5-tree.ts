@@ -29,23 +29,23 @@ export interface Rhel5TreeOptions {
   onlyXenKernel?: boolean;
 }
 
-const BUSYBOX_APPLETS = ['sh', 'ash', 'ls', 'cat', 'cp', 'mv', 'rm', 'ln', 'mkdir', 'rmdir', 'chmod', 'chown', 'find', 'grep', 'egrep', 'sed', 'awk',
+export const BUSYBOX_APPLETS = ['sh', 'ash', 'ls', 'cat', 'cp', 'mv', 'rm', 'ln', 'mkdir', 'rmdir', 'chmod', 'chown', 'find', 'grep', 'egrep', 'sed', 'awk',
   'cpio', 'gzip', 'gunzip', 'zcat', 'head', 'tail', 'cut', 'tr', 'sort', 'uniq', 'wc', 'basename', 'dirname', 'mktemp', 'touch', 'echo', 'test', '[',
   'true', 'false', 'env', 'stat', 'uname', 'expr', 'readlink', 'xargs', 'sleep', 'date', 'id', 'mount', 'umount', 'vi'];
 
-function write(path: string, text: string | Buffer, mode = 0o644): void {
+export function write(path: string, text: string | Buffer, mode = 0o644): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   chmodSync(path, mode);
 }
 
-function link(path: string, target: string): void {
+export function link(path: string, target: string): void {
   mkdirSync(dirname(path), { recursive: true });
   symlinkSync(target, path);
 }
 
 /** A stand-in binary: a small ELF-looking file that says what it stands for. */
-function standIn(what: string, size = 4096): Buffer {
+export function standIn(what: string, size = 4096): Buffer {
   const b = Buffer.alloc(size);
   Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(b, 0);
   Buffer.from(`xen2kvm sample stand-in for ${what}\n`).copy(b, 64);

@@ -6,7 +6,7 @@ import { convertGuest, type ConvertOptions } from '../convert.js';
 import { configName, formatSummary, freeLoopDevices, runBatch, xendDomainConfigs, xenDirConfigs } from '../batch.js';
 import { interruption } from '../cleanup.js';
 import { atomicWrite } from '../tree/files.js';
-import { RHEL_EDITS } from '../edits/families.js';
+import { FAMILIES } from '../edits/families.js';
 import { InterruptedError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { attachOptions, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
@@ -59,6 +59,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('define', { type: 'boolean', describe: 'Register the domain with libvirt (virsh define, after virt-xml-validate)' })
       .option('autostart', { type: 'boolean', describe: 'With --define: start the domain when the host boots (virsh autostart)' })
       .option('sandbox', { choices: ['none', 'vm'] as const, default: 'none' as const, describe: 'vm: attach, mount and edit the guest inside a throwaway VM (qemu), for images you do not trust' })
+      .option('boot', { choices: ['auto', 'mbr', 'direct'] as const, default: 'auto' as const, describe: 'When the MBR has no boot loader (pygrub guests): install the guest\'s GRUB there (mbr), boot its kernel directly from the domain (direct), or choose (auto: mbr when the guest has GRUB 2 for BIOS)' })
       .option('boot-dir', { type: 'string', default: '/var/lib/libvirt/boot', describe: 'Where kernels of guests booted directly are copied (DIR/NAME/)' })
       .example('$0 convert /etc/xen/test1 --dry-run', 'See every change as a diff, change nothing')
       .example('$0 convert /etc/xen/test1 --bridge xenbr0=br0 --network xenbr1=hostonly', 'Convert, with the NICs on br0 and the hostonly network')
@@ -101,6 +102,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       define: !!a.define,
       autostart: !!a.autostart,
       bootDir: resolve(a['boot-dir'] ?? '/var/lib/libvirt/boot'),
+      boot: (a.boot ?? 'auto') as ConvertOptions['boot'],
     };
     // Bad input stops the batch before any guest is touched: every config is read first.
     const guests = [];
@@ -177,11 +179,15 @@ async function convertSandboxed(guest: XenGuest, a: ConvertArgs, options: Conver
 
 export const listEditsCommand: CommandModule<object, object> = {
   command: 'list-edits',
-  describe: 'List the guest edits convert makes, in order',
+  describe: 'List the guest edits convert makes, per family, in order',
   builder: (y) => y.example('$0 list-edits', 'The edit ids --only takes') as never,
   handler: () => {
-    const width = Math.max(...RHEL_EDITS.map((e) => e.id.length));
-    for (const e of RHEL_EDITS) process.stdout.write(`${e.id.padEnd(width)}  ${e.describe}\n`);
+    const families = Object.entries(FAMILIES).filter((f): f is [string, NonNullable<typeof f[1]>] => !!f[1]);
+    const width = Math.max(...families.flatMap(([, l]) => l.map((e) => e.id.length)));
+    families.forEach(([family, list], i) => {
+      process.stdout.write(`${i ? '\n' : ''}${family === 'rhel' ? 'RHEL family (RHEL, CentOS, Oracle Linux, Scientific Linux)' : family === 'debian' ? 'Debian family (Debian, Ubuntu)' : family}:\n`);
+      for (const e of list) process.stdout.write(`  ${e.id.padEnd(width)}  ${e.describe}\n`);
+    });
   },
 };
 

@@ -33,6 +33,7 @@ export interface HostMappingArgs {
   'hvm-virtio'?: boolean;
   disk?: string[];
   hugepages?: boolean;
+  'domain-type'?: 'kvm' | 'qemu';
 }
 
 export interface AttachArgs {
@@ -95,6 +96,7 @@ export function domainOptions(a: HostMappingArgs): DomainOptions {
     hvmVirtio: !!a['hvm-virtio'],
     ...(a.hugepages ? { hugepages: true } : {}),
     ...(a.emulator ? { emulator: a.emulator } : {}),
+    ...(a['domain-type'] === 'qemu' ? { domainType: 'qemu' as const } : {}),
   };
 }
 
@@ -111,7 +113,8 @@ export function hostMappingOptions<T>(y: Argv<T>) {
     .option('machine', { type: 'string', default: 'pc', describe: 'QEMU machine type (pc or q35)' })
     .option('emulator', { type: 'string', describe: 'Path of the QEMU emulator to name in the XML' })
     .option('hvm-virtio', { type: 'boolean', describe: 'Give HVM guests virtio disks and NICs (only if they have virtio drivers)' })
-    .option('hugepages', { type: 'boolean', describe: 'Back the guest\'s memory with hugepages (see host-prep --hugepages-for)' });
+    .option('hugepages', { type: 'boolean', describe: 'Back the guest\'s memory with hugepages (see host-prep --hugepages-for)' })
+    .option('domain-type', { choices: ['kvm', 'qemu'] as const, default: 'kvm' as const, describe: 'kvm (hardware virtualization), or qemu (emulation: slow, for hosts without KVM and for tests)' });
 }
 
 /** The options every command that opens a guest shares. */

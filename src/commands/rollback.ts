@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { listRuns, rollbackAll, rollbackGuest, sweepLeftovers, WRITTEN_DIRS } from '../tree/rollback.js';
 import { remountReadWrite } from '../guest/mount.js';
-import { openGuest } from '../guest/open.js';
+import { diskDevices, openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from './options.js';
@@ -37,10 +37,10 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       const swept = await sweepLeftovers(rw.fs, WRITTEN_DIRS);
       for (const l of swept) log.info(`removed ${l}`);
       if (a.all) {
-        const all = await rollbackAll(rw.fs);
+        const all = await rollbackAll(rw.fs, diskDevices(attached));
         return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length } : { runId: '', done: swept, count: 0 };
       }
-      const one = await rollbackGuest(rw.fs, a['run-id']);
+      const one = await rollbackGuest(rw.fs, a['run-id'], diskDevices(attached));
       return one ? { ...one, done: [...swept, ...one.done], count: 1 } : { runId: '', done: swept, count: 0 };
     });
     if (!result) {

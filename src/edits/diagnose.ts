@@ -27,10 +27,18 @@ const MEANING: Record<string, string> = {
   'persistent-net': '70-persistent-net.rules binds eth0 to the Xen NIC: the virtio NIC becomes eth1',
   initrd: 'the KVM kernel\'s initrd lacks virtio_blk: the root disk is not found ("VFS: Unable to mount root fs")',
   'selinux-relabel': 'files edited outside the guest need an SELinux relabel',
+  'grub2-defaults': '/etc/default/grub still gives the kernel the Xen console (hvc0): the next update-grub brings it back',
+  'grub-mkconfig': 'grub.cfg still boots the kernel on the Xen console (hvc0), so there is no serial console or login prompt',
+  'grub2-cfg': 'grub.cfg still boots the kernel on the Xen console (hvc0), so there is no serial console or login prompt',
+  'grub-install': 'the boot disk\'s MBR has no boot loader: SeaBIOS stops at "No bootable device"',
+  'serial-getty': 'systemd starts a getty on hvc0 only: no login prompt on the serial console',
+  'upstart-console': 'upstart runs a getty on hvc0 only: no login prompt on the serial console',
+  'initramfs-modules': 'initramfs-tools does not include the virtio drivers: the root disk is not found under KVM',
+  'initramfs-conf': 'MODULES=dep builds an initramfs with the Xen drivers only',
 };
 
 /** `mbr`: why the boot disk's MBR does not boot the guest ("holds no boot loader"), or undefined. */
-export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, target: string, mbr: string | undefined): Promise<GuestProblem[]> {
+export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, target: string, mbr: string | undefined, boot?: 'disk' | 'mbr' | 'direct'): Promise<GuestProblem[]> {
   const out: GuestProblem[] = [];
   const runs = await listRuns(fs);
   for (const run of runs) {
@@ -39,7 +47,7 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, t
     }
   }
   if (mbr) {
-    out.push({ code: 'mbr-no-bootloader', message: `the boot disk's MBR ${mbr} (the guest booted through pygrub): KVM's BIOS finds nothing to boot`, fix: `xen2kvm convert ${target} boots its kernel directly (<kernel> in the domain), or install GRUB in the MBR from a rescue boot` });
+    out.push({ code: 'mbr-no-bootloader', message: `the boot disk's MBR ${mbr} (the guest booted through pygrub): KVM's BIOS finds nothing to boot`, fix: boot === 'mbr' ? `xen2kvm convert ${target} installs the guest's own GRUB in the MBR (--boot mbr; --boot direct boots its kernel from the domain instead)` : `xen2kvm convert ${target} boots its kernel directly (<kernel> in the domain), or install GRUB in the MBR from a rescue boot` });
   }
   // Compare against what the latest conversion did (its settings and kernel), not against defaults.
   const last = [...runs].reverse().find((r) => r.complete && r.settings)?.settings ?? {};
@@ -47,8 +55,13 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, t
   const recorded = facts.kernels.find((k) => k.version === last.kernel && !k.xenOnly && k.virtio);
   const kernel = recorded ?? chosen;
   const edits = editsFor(facts.os.family);
-  if (!kernel || !edits || facts.bootloader.kind === 'grub2') return out;
+  if (!edits) {
+    out.push({ code: 'cannot-convert', message: `xen2kvm does not convert ${facts.os.description || 'this system'} (${facts.os.family} family)`, fix: 'xen2kvm converts RHEL-family and Debian-family guests; convert this one by hand or with virt-v2v' });
+    return out;
+  }
+  if (!kernel || (facts.bootloader.kind === 'grub2' && facts.os.family === 'rhel')) return out;
   const ctx = buildEditContext(guest, facts, kernel, {
+    ...(boot ? { boot } : {}),
     serialSpeed: typeof last.serialSpeed === 'number' ? last.serialSpeed : 115200,
     clockFix: typeof last.clockFix === 'boolean' ? last.clockFix : true,
     warn: () => undefined,

@@ -16,6 +16,13 @@ import { persistentNet } from './net/persistent-net.js';
 import { securetty } from './console/securetty.js';
 import { selinuxRelabel } from './system/selinux.js';
 import { sysconfigKernel } from './system/sysconfig-kernel.js';
+import { grub2Defaults } from './grub2/defaults.js';
+import { grubMkconfig } from './grub2/mkconfig.js';
+import { grub2CfgEdit } from './grub2/cfg.js';
+import { grubInstall } from './grub2/install.js';
+import { initramfsConf, initramfsModules } from './initrd/initramfs-tools.js';
+import { serialGettyLinks } from './console/serial-getty.js';
+import { upstartConsole } from './console/upstart.js';
 import type { Edit } from './types.js';
 
 export const RHEL_EDITS: Edit[] = [
@@ -36,17 +43,43 @@ export const RHEL_EDITS: Edit[] = [
 ];
 
 /**
+ * Debian and Ubuntu: GRUB 2 (or GRUB legacy's menu.lst on Debian ≤ 5 / Ubuntu ≤
+ * 9.04, with the RHEL-family menu edits), initramfs-tools or dracut, systemd /
+ * sysvinit / upstart consoles, udev's interface names, and — with `--boot mbr` —
+ * the guest's GRUB in the MBR. grub.cfg is regenerated after the initramfs, as the
+ * kernel packages' own hooks do.
+ */
+export const DEBIAN_EDITS: Edit[] = [
+  grubDefault,
+  grubConsole,
+  deviceMap,
+  grub2Defaults,
+  inittab,
+  upstartConsole,
+  serialGettyLinks,
+  securetty,
+  deviceNames,
+  persistentNet,
+  initramfsConf,
+  initramfsModules,
+  initrd,
+  grubMkconfig,
+  grub2CfgEdit,
+  grubInstall,
+];
+
+/**
  * Each family's list of edits, in order. A new family is a new list here (its
  * edits picked from the shared folders, plus any of its own in a folder named for
  * it) and its inspection in guest/ — never a branch inside a shared edit.
  */
 export const FAMILIES: Record<string, Edit[] | undefined> = {
   rhel: RHEL_EDITS,
-  // debian: the Debian/Ubuntu list goes here (initramfs-tools, GRUB 2, systemd consoles).
+  debian: DEBIAN_EDITS,
   // suse: and SUSE's.
 };
 
-/** The edits for a guest family; only RHEL-family guests are converted so far. */
+/** The edits for a guest family (RHEL and Debian families so far). */
 export function editsFor(family: string): Edit[] | undefined {
   return FAMILIES[family];
 }

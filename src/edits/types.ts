@@ -17,8 +17,25 @@ export interface EditContext {
   /** Add the RHEL 5.0–5.3 timing arguments (no kvm-clock). */
   clockFix: boolean;
   arch: 'x86_64' | 'i686' | 'aarch64' | 'unknown';
+  /** How the KVM domain boots: the disk's own boot loader, a boot loader installed into the MBR by this conversion, or the kernel given directly. */
+  boot: 'disk' | 'mbr' | 'direct';
+  /** Where the guest is attached on this host (empty when planning on a plain tree). */
+  host: HostSide;
+  /** 'ifnames-off' adds net.ifnames=0: udev's predictable names would rename the guest's eth0 under virtio (to ens3). */
+  netNames: 'ifnames-off' | 'keep';
   /** Reports a non-fatal finding (file and line in the text). */
   warn(message: string): void;
+}
+
+export interface HostSide {
+  /** Host block devices of the guest's mounted filesystems, with the names the guest gives them under KVM (for grub-mkconfig). */
+  devices: { host: string; name: string; uuid?: string }[];
+  /** The guest's filesystems by those names, to be mounted again inside the container (empty when they cannot be named so). */
+  mounts: { mountpoint: string; name: string; fstype: string; options: string }[];
+  /** The boot disk as attached (`device`, on the host) and named in the container (`name`): where a boot loader is installed, and how many bytes precede its first partition. */
+  bootDisk?: { disk: string; device: string; name: string; headBytes: number; table: 'dos' | 'gpt'; modules: string[] };
+  /** Host strings that must never end up in the guest's files: its device paths, the host root's UUID. */
+  leaks: string[];
 }
 
 /** The tree module's change kinds, reading an EditContext by default. */

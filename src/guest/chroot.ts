@@ -2,11 +2,13 @@
 // in new mount, PID, IPC, UTS and network namespaces (unshare), with the guest's
 // root made the root by pivot_root (the host's is detached, so no chroot escape
 // and no /proc/PID/root leads back to it), a fresh /proc of the new PID namespace,
-// a minimal /dev (null, zero, full, random, urandom, tty) on a tmpfs, /sys
+// a minimal /dev (null, zero, full, random, urandom, tty — and the guest's own
+// disks when a command must see them, e.g. grub-install) on a tmpfs, /sys
 // read-only, no network, a clean environment and a time limit. Every mount lives
 // in the private namespace: when the command ends, is killed or times out, the
 // namespace's PID 1 dies, the kernel kills everything in it, and its mounts vanish
 // — nothing is left on the host or in the guest.
+import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { run } from '../run.js';
 import type { Acquirer } from '../image/release.js';
@@ -16,6 +18,35 @@ import type { RootFs } from '../tree/fs.js';
 /** The setup, run by the host's sh as PID 1 of the new namespaces, before the guest's command replaces it. */
 const SETUP = `set -e
 root=$1; shift
+n=$1; shift
+nodes=
+while [ "$n" -gt 0 ]; do nodes="$nodes $1"; shift; n=$((n - 1)); done
+# NAME=MAJOR:MINOR[@UUID] → a block device node under the directory $1 (and its by-uuid link).
+make_nodes() {
+  for spec in $nodes; do
+    path=\${spec%%=*}; nums=\${spec#*=}; uuid=
+    case $nums in *@*) uuid=\${nums#*@}; nums=\${nums%@*} ;; esac
+    mkdir -p "$1\${path%/*}"
+    mknod -m 600 "$1$path" b \${nums%:*} \${nums#*:}
+    if [ -n "$uuid" ]; then mkdir -p "$1/dev/disk/by-uuid"; ln -sf "$path" "$1/dev/disk/by-uuid/$uuid"; fi
+  done
+}
+m=$1; shift
+if [ "$m" -gt 0 ]; then
+  # The guest's filesystems mounted again inside this namespace from device nodes
+  # named as the guest will see them under KVM (/dev/vda1), so its tools (grub-probe)
+  # find its disks by those names, never by the host's loop or mapper names.
+  mount -t tmpfs -o mode=0755,size=1m xen2kvm-nodes /dev
+  make_nodes ""
+  mount -t tmpfs -o mode=0755,size=1m xen2kvm-root /mnt
+  mkdir /mnt/root
+  while [ "$m" -gt 0 ]; do
+    spec=$1; shift; m=$((m - 1))
+    mp=\${spec%%|*}; rest=\${spec#*|}; dev=\${rest%%|*}; rest=\${rest#*|}; fstype=\${rest%%|*}; opts=\${rest#*|}
+    mount -t "$fstype" -o "$opts" "$dev" "/mnt/root$mp"
+  done
+  root=/mnt/root
+fi
 cd "$root"
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mount -t tmpfs -o nosuid,noexec,mode=0755,size=1m xen2kvm-dev "$root/dev"
@@ -26,6 +57,7 @@ mknod -m 666 "$root/dev/random" c 1 8
 mknod -m 666 "$root/dev/urandom" c 1 9
 mknod -m 666 "$root/dev/tty" c 5 0
 ln -s /proc/self/fd "$root/dev/fd"
+make_nodes "$root"
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
 pivot_root . .
 umount -l .
@@ -36,7 +68,43 @@ exec "$@"
 /** Guest directories the setup mounts on: each must be a real directory of the guest, not a link. */
 const MOUNT_POINTS = ['/proc', '/sys', '/dev'];
 
-export async function runInGuestChroot(root: string, fs: RootFs, argv: string[], acq: Acquirer): Promise<string> {
+/** A host block device a guest command sees, and the name it has there (what the guest calls it under KVM). */
+export interface GuestDevice {
+  host: string;
+  name: string;
+  /** Its filesystem UUID: /dev/disk/by-uuid/UUID links to it (grub-mkconfig writes root=UUID= only when that link exists). */
+  uuid?: string;
+}
+
+/** A guest filesystem mounted again inside the namespace from its device's guest name. */
+export interface GuestMount {
+  mountpoint: string;
+  name: string;
+  fstype: string;
+  options: string;
+}
+
+const DEV_NAME = /^\/dev\/[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
+
+/** A host block device as `NAME=MAJOR:MINOR`, for the setup to make in the guest's /dev (and only that). */
+export function deviceNode(d: GuestDevice): string {
+  if (!DEV_NAME.test(d.name) || d.name.split('/').includes('..')) throw new UserError(`${d.name} is not a device name xen2kvm gives a guest command`);
+  const path = d.host;
+  const st = statSync(path, { bigint: true });
+  if (!st.isBlockDevice()) throw new UserError(`${path} is not a block device`);
+  const rdev = st.rdev;
+  const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+  const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  return `${d.name}=${major}:${minor}${d.uuid && /^[A-Za-z0-9-]+$/.test(d.uuid) ? `@${d.uuid}` : ''}`;
+}
+
+export async function runInGuestChroot(root: string, fs: RootFs, argv: string[], acq: Acquirer, devices: GuestDevice[] = [], mounts: GuestMount[] = []): Promise<string> {
+  const nodes = [...new Map(devices.map((d) => [d.name, d])).values()].map(deviceNode);
+  for (const m of mounts) {
+    if (!DEV_NAME.test(m.name) || !/^\/[^|]*$/.test(m.mountpoint) || /[|\s]/.test(m.fstype + m.options)) throw new UserError(`cannot mount ${m.name} on ${m.mountpoint} for a guest command`);
+  }
+  const remounts = [...mounts].sort((a, b) => a.mountpoint.split('/').filter(Boolean).length - b.mountpoint.split('/').filter(Boolean).length)
+    .map((m) => `${m.mountpoint === '/' ? '' : m.mountpoint}|${m.name}|${m.fstype}|${m.options}`);
   // Nothing is acquired on the host (every mount is inside the namespace), but an
   // interrupted run stops the command first: killing unshare kills the namespace.
   const stop = new AbortController();
@@ -52,7 +120,7 @@ export async function runInGuestChroot(root: string, fs: RootFs, argv: string[],
     if ((await fs.kind(p)) !== 'dir') throw new UserError(`the guest has no ${p} directory to mount for its own tools`, `Create ${p} in the guest (an empty directory), then convert again.`);
   }
   try {
-    const r = runContained(root, argv, stop.signal, (pid) => {
+    const r = runContained(root, [String(nodes.length), ...nodes, String(remounts.length), ...remounts, ...argv], stop.signal, (pid) => {
       // Journaled, so `xen2kvm cleanup` kills it (and its namespace) if this run is killed first.
       const start = processStart(pid);
       if (start) acq.record({ kind: 'process', pid, start, what: argv[0] });

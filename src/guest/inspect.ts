@@ -9,6 +9,7 @@ import { cappedDecompress } from './decompress.js';
 import type { RootFs } from '../tree/fs.js';
 import { compareVersions, initrdFor, readKernelConfig, xenFlavour, type KernelFacts } from './kernels.js';
 import { detectOs, type OsInfo } from './release.js';
+import { grub2Tools, networkFacts, type Grub2Tools, type NetworkFacts } from './tools.js';
 
 export interface GuestProblem {
   /** Stable id, for --json consumers and recovery. */
@@ -35,6 +36,10 @@ export interface GuestFacts {
   selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
   /** The guest's architecture, from its kernel configs (or /lib64). */
   arch: 'x86_64' | 'i686' | 'aarch64' | 'unknown';
+  /** GRUB 2's tools in the guest (update-grub / grub-mkconfig, grub-install). */
+  grub2: Grub2Tools;
+  /** The interface names the guest's network configuration brings up. */
+  network: NetworkFacts;
   problems: GuestProblem[];
 }
 
@@ -90,8 +95,8 @@ export async function inspectGuest(fs: RootFs, decompress: Decompress = decompre
   const bootHint = separateBoot && (await fs.list('/boot')).length === 0
     ? 'the guest\'s fstab names a separate /boot that was not mounted: pass every disk of the guest (or --disk VDEV=PATH)'
     : 'a guest whose kernel lived in dom0 needs a kernel installed in the guest first (or xen2kvm domxml boots the dom0 kernel directly)';
-  diagnose(kernels, bootloader, initrdTool, problems, bootHint);
-  return { os, kernels, bootloader, initSystem, initrdTool, selinux, arch, problems };
+  diagnose(kernels, bootloader, initrdTool, problems, bootHint, os.family);
+  return { os, kernels, bootloader, initSystem, initrdTool, selinux, arch, grub2: await grub2Tools(fs), network: await networkFacts(fs), problems };
 }
 
 /** The machine an ELF file is for, from its header (EI_CLASS and e_machine). */
@@ -150,7 +155,10 @@ async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: D
     const fromConfig = config ? readKernelConfig(config) : undefined;
     const modules = await moduleFiles(fs, version);
     const drivers: Record<string, 'builtin' | 'module'> = { ...(fromConfig?.drivers ?? {}) };
-    for (const m of ['virtio_blk', 'virtio_pci', 'virtio_net', 'virtio_ring', 'virtio']) {
+    // Without a config: modules.builtin names what is built in, modules.dep what is a module.
+    const builtin = moduleNames(((await fs.readText(`/lib/modules/${version}/modules.builtin`, 4 * 1024 * 1024)) ?? '').split('\n').filter(Boolean));
+    for (const m of ['virtio_blk', 'virtio_pci', 'virtio_net', 'virtio_ring', 'virtio', 'virtio_scsi']) {
+      if (!drivers[m] && builtin.has(m)) drivers[m] = 'builtin';
       if (!drivers[m] && modules.has(m)) drivers[m] = 'module';
     }
     // Xen-only: the config says so; without a config, a Xen flavour name without virtio does.
@@ -210,7 +218,15 @@ export function chooseKernel(kernels: KernelFacts[], bootloaderKind: BootloaderF
   return usable.sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
-function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdTool: GuestFacts['initrdTool'], problems: GuestProblem[], bootHint: string): void {
+/** How a guest of this family installs or updates a kernel (for the fix texts). */
+function kernelInstall(family: OsInfo['family']): { install: string; update: string } {
+  if (family === 'debian') return { install: '"apt-get install linux-image-amd64" (or -686; Ubuntu: linux-image-virtual)', update: '"apt-get install linux-image-amd64"' };
+  if (family === 'suse') return { install: '"zypper install kernel-default"', update: '"zypper update kernel-default"' };
+  return { install: '"yum install kernel" (RHEL/CentOS/Fedora)', update: '"yum update kernel"' };
+}
+
+function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdTool: GuestFacts['initrdTool'], problems: GuestProblem[], bootHint: string, family: OsInfo['family']): void {
+  const how = kernelInstall(family);
   if (kernels.length === 0) {
     problems.push({ code: 'no-kernels', message: 'no kernels were found in /boot', fix: bootHint });
     return;
@@ -221,12 +237,12 @@ function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdToo
       problems.push({
         code: 'only-xen-kernels',
         message: 'only Xen kernels are installed: they cannot boot under KVM',
-        fix: 'install a non-Xen kernel first: boot the guest under Xen once more and run "yum install kernel" (RHEL/CentOS), then shut it down and convert',
+        fix: `install a non-Xen kernel first: boot the guest under Xen once more and run ${how.install}, then shut it down and convert`,
       });
     } else if (kernels.some((k) => !k.xenOnly && k.virtio && !k.inBootloader)) {
-      problems.push({ code: 'kernel-not-in-bootloader', message: 'a KVM-capable kernel is installed but not listed in the boot loader', fix: 'add it to grub.conf (e.g. reinstall the kernel package) and convert again' });
+      problems.push({ code: 'kernel-not-in-bootloader', message: 'a KVM-capable kernel is installed but not listed in the boot loader', fix: `add it to ${bootloader.kind === 'grub2' ? 'grub.cfg (update-grub / grub2-mkconfig under Xen)' : 'grub.conf'} (e.g. reinstall the kernel package) and convert again` });
     } else {
-      problems.push({ code: 'no-virtio-kernel', message: 'no installed kernel has virtio drivers (RHEL 5.3 or later is needed)', fix: 'update the guest kernel ("yum update kernel") under Xen, then convert' });
+      problems.push({ code: 'no-virtio-kernel', message: `no installed kernel has virtio drivers (${family === 'debian' ? 'Debian 6 / Ubuntu 10.04' : 'RHEL 5.3'} or later is needed)`, fix: `update the guest kernel (${how.update}) under Xen, then convert` });
     }
   } else {
     if (chosen.initrdHasVirtio === false) {

@@ -26,6 +26,7 @@ const VIRTIO_CONFIG: Record<string, string> = {
   CONFIG_VIRTIO_NET: 'virtio_net',
   CONFIG_VIRTIO_RING: 'virtio_ring',
   CONFIG_VIRTIO: 'virtio',
+  CONFIG_SCSI_VIRTIO: 'virtio_scsi',
 };
 
 /** Reads a kernel `config-VER` file: Xen-only? which virtio drivers? */

@@ -28,3 +28,8 @@ export async function openGuest(disks: XenDisk[], opts: OpenOptions, acq: Acquir
   await pausePoint('mounted');
   return { attached, mounted };
 }
+
+/** The whole-disk devices as attached now, by the guest's disk name: where boot-loader regions are read and restored. */
+export function diskDevices(attached: AttachedGuest): Record<string, string> {
+  return Object.fromEntries(attached.disks.filter((d) => d.disk.device === 'disk').map((d) => [d.disk.vdev, d.whole]));
+}

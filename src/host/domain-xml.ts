@@ -8,6 +8,8 @@ import { UserError } from '../errors.js';
 import { isListenAddress } from '../xen/devices.js';
 import { planDevices, renameGuestDevice, type DeviceMap } from '../xen/devmap.js';
 import type { LifecycleAction, XenChar, XenGuest, XenNic } from '../xen/types.js';
+import { isXenOnlyArg } from '../formats/cmdline.js';
+export { isXenOnlyArg } from '../formats/cmdline.js';
 
 export interface DomainOptions {
   /** QEMU machine type: pc (default) or q35 (or a versioned name). */
@@ -25,6 +27,8 @@ export interface DomainOptions {
   directBoot?: { kernel: string; initrd?: string; cmdline: string };
   /** Back guest memory with hugepages. */
   hugepages?: boolean;
+  /** libvirt domain type: kvm (default), or qemu (TCG emulation, for hosts without KVM). */
+  domainType?: 'kvm' | 'qemu';
   /** MACs found in the guest, for NICs whose vif has no mac= (by NIC index). */
   guestMacs?: (string | undefined)[];
 }
@@ -97,7 +101,7 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
     warnings.push('this is an HVM guest: its emulated disk and NIC models are kept (use --hvm-virtio to move it to virtio once it has virtio drivers)');
   }
 
-  const dom = create().ele('domain', { type: 'kvm' });
+  const dom = create().ele('domain', { type: opts.domainType ?? 'kvm' });
   dom.ele('name').txt(guest.name);
   if (guest.uuid) dom.ele('uuid').txt(guest.uuid);
   dom.ele('memory', { unit: 'KiB' }).txt(String(guest.maxmemMiB * 1024));
@@ -188,11 +192,6 @@ function planDirectBoot(guest: XenGuest, map: DeviceMap, warnings: string[]): Re
     `the guest has no boot loader of its own (${dom0Kernel ? 'its kernel is in dom0' : 'its disks hold bare filesystems'}): it boots ${dir}/vmlinuz directly; xen2kvm convert puts a KVM-capable kernel and initrd there`,
   );
   return { kernel: `${dir}/vmlinuz`, ...(hasInitrd ? { initrd: `${dir}/initrd.img` } : {}), cmdline };
-}
-
-/** A kernel argument that means something only under Xen. */
-export function isXenOnlyArg(word: string): boolean {
-  return /^console=(xvc|hvc)\d*/.test(word) || /^xencons=/.test(word) || word === 'clocksource=xen' || /^xen[_-]/.test(word);
 }
 
 /** A Xen kernel command line made right for KVM: root= / resume= renamed, serial console. */

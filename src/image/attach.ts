@@ -132,6 +132,11 @@ async function readTable(device: string): Promise<PartitionTable | undefined> {
   }
 }
 
+/** A block device for a whole disk: the device itself, or a read-write loop device over an image file (recorded for undo). */
+export async function blockDeviceFor(path: string, acq: Acquirer): Promise<string> {
+  return statSync(path).isBlockDevice() ? path : loop(path, 0, undefined, false, acq);
+}
+
 /** A loop device over part of a file or device; recorded for undo. */
 async function loop(backing: string, offset: number, size: number | undefined, readOnly: boolean, acq: Acquirer): Promise<string> {
   const args = ['--find', '--show', ...(readOnly ? ['--read-only'] : []), ...(offset ? ['--offset', String(offset)] : []), ...(size ? ['--sizelimit', String(size)] : []), backing];

@@ -13,9 +13,9 @@ export function identifyBootCode(code: Buffer): BootCode {
   const b = code.subarray(0, 440);
   if (b.every((x) => x === 0)) return 'empty';
   const text = b.toString('latin1');
-  // GRUB's stage1 (legacy) and boot.img (GRUB 2) both carry "GRUB \0Geom\0Hard Disk\0Read\0 Error";
-  // boot.img adds "Floppy" (its floppy probe message).
-  if (text.includes('GRUB \0Geom\0Hard Disk\0Read\0 Error')) return text.includes('Floppy') ? 'grub2' : 'grub-legacy';
+  // GRUB's stage1 (legacy) and boot.img (GRUB 2) both carry "GRUB \0Geom\0Hard Disk\0Read\0 Error".
+  // boot.img jumps over a larger BPB area (EB 63; stage1: EB 48), and older ones add "Floppy".
+  if (text.includes('GRUB \0Geom\0Hard Disk\0Read\0 Error')) return b[0] === 0xeb && b[1] === 0x63 || text.includes('Floppy') ? 'grub2' : 'grub-legacy';
   // SYSLINUX's mbr.bin chain-loads the active partition's extlinux.
   if (text.includes('Multiple active partitions.') && text.includes('Missing operating system.')) return 'syslinux';
   // LILO's first stage has its magic at offset 6.

@@ -7,6 +7,8 @@ import { diagnose } from '../edits/diagnose.js';
 import { mbrBootCode, mbrProblem } from '../image/mbr.js';
 import type { XenGuest } from '../xen/types.js';
 import { guestDeviceName } from '../image/stacked.js';
+import { chooseBootMode, type BootMode } from '../guest/boot.js';
+import { planDomain } from '../host/domain-xml.js';
 
 export interface InspectReport extends GuestFacts {
   guest?: string;
@@ -14,6 +16,10 @@ export interface InspectReport extends GuestFacts {
   filesystems: { device: string; name: string; mountpoint?: string; fstype: string; label?: string; uuid?: string }[];
   lvm: { vg: string; uuid: string; lvs: string[]; via: string; clashesWithHost: boolean }[];
   notes: string[];
+  /** How `convert` (--boot auto) would boot it under KVM, and why. */
+  boot?: { mode: BootMode; why: string };
+  /** The edits `convert` would make (ids), in order, when the guest can be converted. */
+  edits?: string[];
 }
 
 export function buildReport(guest: XenGuest, open: OpenGuest, facts: GuestFacts): InspectReport {
@@ -46,7 +52,11 @@ export function formatReport(r: InspectReport): string {
   out.push(`Guest:       ${r.guest ?? '(disk images)'}`);
   out.push(`OS:          ${r.os.description || 'unknown'}${r.os.version ? ` (${r.os.distro} ${r.os.version})` : ''}`);
   out.push(`Boot loader: ${r.bootloader.kind}${r.bootloader.config ? ` (${r.bootloader.config}${r.bootloader.links ? `; ${r.bootloader.links.join(', ')} link to it` : ''})` : ''}`);
+  out.push(`Family:      ${r.os.family}${r.os.family === 'unknown' ? ' (xen2kvm looked at /etc/os-release, /usr/lib/os-release, /etc/redhat-release, /etc/centos-release, /etc/debian_version, /etc/lsb-release, /etc/SuSE-release, /etc/arch-release)' : ''}`);
   out.push(`Init:        ${r.initSystem}; initrd tool: ${r.initrdTool}; SELinux: ${r.selinux}`);
+  if (r.boot) out.push(`Boot:        ${r.boot.mode} — ${r.boot.why}`);
+  if (r.network.names.length) out.push(`Network:     ${r.network.names.join(', ')} (${r.network.tools.join(', ')})`);
+  if (r.edits) out.push(`Edits:       ${r.edits.length ? r.edits.join(', ') : 'none pending'}`);
   out.push('Kernels:');
   const chosen = chooseKernel(r.kernels, r.bootloader.kind);
   for (const k of r.kernels) {
@@ -73,10 +83,19 @@ export function formatReport(r: InspectReport): string {
 export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: string): Promise<InspectReport> {
   const facts = await inspectGuest(open.mounted.fs, decompressWith(externalDecompress));
   const boot = open.attached.disks[0];
-  const mbr = boot?.table && guest.bootloader !== undefined ? mbrProblem(mbrBootCode(boot.whole)) : undefined;
-  const findings = await diagnose(open.mounted.fs, guest, facts, target, mbr);
+  const code = boot?.table && guest.bootloader !== undefined ? mbrBootCode(boot.whole) : undefined;
+  const mbr = code ? mbrProblem(code) : undefined;
+  let bootMode: InspectReport['boot'];
+  try {
+    const c = chooseBootMode('auto', { ...(planDomain(guest).directBoot ? { configDirect: guest.kernel ? 'dom0-kernel' : 'partitionless' } : {}), partitioned: !!boot?.table, ...(code ? { mbr: code } : {}) }, facts);
+    bootMode = { mode: c.boot, why: c.why };
+  } catch {
+    bootMode = undefined;
+  }
+  const findings = await diagnose(open.mounted.fs, guest, facts, target, mbr, bootMode?.mode);
   // The generic problems that a pending edit states better are replaced by it.
   const covered: Record<string, string> = { 'pending:grub-default': 'default-kernel-xen', 'pending:initrd': 'initrd-without-virtio' };
   const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings];
-  return buildReport(guest, open, { ...facts, problems });
+  const edits = findings.filter((f) => f.code.startsWith('pending:')).map((f) => f.code.slice('pending:'.length));
+  return { ...buildReport(guest, open, { ...facts, problems }), ...(bootMode ? { boot: bootMode } : {}), ...(findings.some((f) => f.code === 'cannot-convert') ? {} : { edits }) };
 }

@@ -6,9 +6,14 @@ export const BACKUP_ROOT = '/var/lib/xen2kvm/backup';
 
 export type ManifestEntry =
   | { action: 'modified'; edit: string; path: string; backup: string; mode: number; uid: number; gid: number; sha256Before: string; sha256After?: string }
-  | { action: 'created'; edit: string; path: string; sha256After: string }
+  | { action: 'created'; edit: string; path: string; sha256After: string; dir?: boolean }
   | { action: 'renamed'; edit: string; from: string; to: string }
-  | { action: 'symlinked'; edit: string; path: string; target: string };
+  | { action: 'symlinked'; edit: string; path: string; target: string }
+  /** Bytes of a disk outside any filesystem (the MBR and the gap after it, where a boot loader goes), by the guest's disk name. */
+  | { action: 'region'; edit: string; disk: string; offset: number; length: number; backup: string; sha256Before: string; sha256After?: string };
+
+/** The whole-disk devices of the guest as attached now, by the guest's disk name (xvda) — what `region` entries are restored to. */
+export type DiskDevices = Record<string, string>;
 
 export interface Manifest {
   runId: string;

@@ -1,13 +1,13 @@
 // Puts a guest back as it was before a conversion run, from the backups and the
 // manifest that run left in the guest. Newest change first; a change already
 // undone is skipped, so running it twice is harmless.
-import { existsSync, lstatSync, readFileSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { RootFs } from './fs.js';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { atomicWrite, hostPathNoFollow, sha256 } from './files.js';
-import { BACKUP_ROOT, type Manifest } from './manifest.js';
+import { BACKUP_ROOT, type DiskDevices, type Manifest } from './manifest.js';
 
 /** Every conversion run recorded in the guest, oldest first. */
 export async function listRuns(fs: RootFs): Promise<Manifest[]> {
@@ -25,10 +25,25 @@ export async function listRuns(fs: RootFs): Promise<Manifest[]> {
 }
 
 /** Undoes a manifest's entries, newest first. `quiet` skips the "changed since" warnings (rollback inside a failed run). */
-export async function restoreEntries(fs: RootFs, backupDir: string, manifest: Manifest, quiet = false): Promise<string[]> {
+export async function restoreEntries(fs: RootFs, backupDir: string, manifest: Manifest, quiet = false, disks: DiskDevices = {}, keepArea = false): Promise<string[]> {
   const done: string[] = [];
   for (const e of [...manifest.entries].reverse()) {
-    if (e.action === 'renamed') {
+    if (e.action === 'region') {
+      const device = disks[e.disk];
+      if (!device) throw new UserError(`run ${manifest.runId} changed the start of disk ${e.disk} (a boot loader), but that disk is not attached`, `Pass every disk of the guest (its config, or --disk ${e.disk}=PATH), then roll back again.`);
+      const original = readFileSync(await fs.resolve(`${backupDir}/${e.backup}`));
+      if (original.length !== e.length || sha256(original) !== e.sha256Before) throw new UserError(`the backup of the start of ${e.disk} is damaged (its sha256 differs from the manifest's)`, `Nothing more was restored; the backups are under ${backupDir} in the guest.`);
+      if (sha256(readRegion(device, e.offset, e.length)) === e.sha256Before) continue;
+      writeRegion(device, e.offset, original);
+      done.push(`restored the first ${e.length} bytes of ${e.disk}`);
+    } else if (e.action === 'created' && e.dir) {
+      try {
+        rmdirSync(await hostPathNoFollow(fs, e.path));
+        done.push(`removed ${e.path}/`);
+      } catch {
+        /* gone already, or holds files the run did not make */
+      }
+    } else if (e.action === 'renamed') {
       const to = await hostPathNoFollow(fs, e.to);
       const from = await hostPathNoFollow(fs, e.from);
       if (exists(to) && !exists(from)) {
@@ -60,6 +75,7 @@ export async function restoreEntries(fs: RootFs, backupDir: string, manifest: Ma
       done.push(`restored ${e.path}`);
     }
   }
+  if (keepArea) return done;
   // The backup area goes too, and the directories the run created for it.
   rmSync(await fs.resolve(backupDir), { recursive: true, force: true });
   for (const dir of [...manifest.createdDirs].reverse()) {
@@ -72,6 +88,33 @@ export async function restoreEntries(fs: RootFs, backupDir: string, manifest: Ma
   return done;
 }
 
+/** `length` bytes of a device (or image) at `offset`. */
+export function readRegion(device: string, offset: number, length: number): Buffer {
+  const fd = openSync(device, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeRegion(device: string, offset: number, data: Buffer): void {
+  const fd = openSync(device, 'r+');
+  try {
+    writeSync(fd, data, 0, data.length, offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function exists(p: string): boolean {
   try {
     lstatSync(p);
@@ -82,22 +125,22 @@ function exists(p: string): boolean {
 }
 
 /** Rolls back the latest run (or `runId`); returns what was restored, or undefined when there is no run. */
-export async function rollbackGuest(fs: RootFs, runId?: string): Promise<{ runId: string; done: string[] } | undefined> {
+export async function rollbackGuest(fs: RootFs, runId?: string, disks: DiskDevices = {}): Promise<{ runId: string; done: string[] } | undefined> {
   const runs = await listRuns(fs);
   const run = runId ? runs.find((r) => r.runId === runId) : runs[runs.length - 1];
   if (!run) return undefined;
   if (!runId && runs.length > 1) log.info(`${runs.length} conversion runs are recorded; rolling back the latest, ${run.runId}`);
-  const done = await restoreEntries(fs, `${BACKUP_ROOT}/${run.runId}`, run);
+  const done = await restoreEntries(fs, `${BACKUP_ROOT}/${run.runId}`, run, false, disks);
   if (!existsSync(await fs.resolve(BACKUP_ROOT))) log.verbose('no backups are left in the guest');
   return { runId: run.runId, done };
 }
 
 /** Every recorded run undone, newest first: the tree as it was before the first conversion. */
-export async function rollbackAll(fs: RootFs): Promise<{ runIds: string[]; done: string[] } | undefined> {
+export async function rollbackAll(fs: RootFs, disks: DiskDevices = {}): Promise<{ runIds: string[]; done: string[] } | undefined> {
   const runs = await listRuns(fs);
   if (runs.length === 0) return undefined;
   const done: string[] = [];
-  for (const run of [...runs].reverse()) done.push(...(await restoreEntries(fs, `${BACKUP_ROOT}/${run.runId}`, run)));
+  for (const run of [...runs].reverse()) done.push(...(await restoreEntries(fs, `${BACKUP_ROOT}/${run.runId}`, run, false, disks)));
   return { runIds: runs.map((r) => r.runId), done };
 }
 
@@ -114,7 +157,7 @@ export async function sweepLeftovers(fs: RootFs, dirs: string[], dryRun = false)
     removed.push(`${BACKUP_ROOT}/${id} (no manifest: its run was killed before changing anything)`);
   }
   const runs = await listRuns(fs);
-  const all = new Set([...dirs, ...runs.flatMap((r) => r.entries.map((e) => posix.dirname(e.action === 'renamed' ? e.to : e.path)))]);
+  const all = new Set([...dirs, ...runs.flatMap((r) => r.entries.filter((e) => e.action !== 'region').map((e) => posix.dirname(e.action === 'renamed' ? e.to : (e as { path: string }).path)))]);
   for (const dir of all) {
     for (const name of (await fs.list(dir)).filter((n) => /^\.xen2kvm-[0-9a-f]+\.tmp$/.test(n))) {
       const p = `${dir}/${name}`.replace(/^\/\//, '/');

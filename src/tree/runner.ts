@@ -12,7 +12,7 @@ import { checkInterrupted } from '../cleanup.js';
 import { pausePoint } from '../debug.js';
 import { atomicWrite, hostPathNoFollow, mkdirsInRoot, readState, sha256 } from './files.js';
 import { BACKUP_ROOT, type Manifest, type ManifestEntry } from './manifest.js';
-import { restoreEntries } from './rollback.js';
+import { readRegion, restoreEntries } from './rollback.js';
 import type { Edit } from './types.js';
 
 export interface EditOutcome {
@@ -36,7 +36,7 @@ export interface RunnerOptions {
   /** The settings the change was made with (serial speed, clock fix …), kept in the manifest so a later diagnosis compares against them. */
   settings?: Record<string, string | number | boolean>;
   /** Runs argv inside the guest root (chroot with /proc, /sys, /dev bound). */
-  runInGuest: (argv: string[]) => Promise<void>;
+  runInGuest: (argv: string[], devices: { host: string; name: string; uuid?: string }[], mounts: { mountpoint: string; name: string; fstype: string; options: string }[]) => Promise<void>;
   /** Called with each diff as it is made (for --show-diff). */
   onDiff?: (diff: string) => void;
   /** Registers an undo that puts this run's changes back if the run is stopped from outside (a forced unwind); returns its release. */
@@ -66,7 +66,9 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
   let release: (() => void) | undefined;
   // One restore, whoever asks first: the run's own failure path or a forced unwind from outside.
   let restoring: Promise<string[]> | undefined;
-  const putBack = (m: Manifest) => (restoring ??= restoreEntries(fs, backupDir, m, true));
+  const putBack = (m: Manifest) => (restoring ??= restoreEntries(fs, backupDir, m, true, regionDevices));
+  /** The disks whose start a command of this run changed (to put them back on failure). */
+  const regionDevices: Record<string, string> = {};
 
   /** Sets up the backup area on the first change. */
   const ensureManifest = async (): Promise<Manifest> => {
@@ -174,10 +176,13 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
         if (!why) continue;
         outcome.note = why;
         const argv = edit.argv(ctx);
-        change(edit.touches(ctx)[0], `run in the guest: ${argv.join(' ')}\n`);
-        outcome.files.push(...edit.touches(ctx).slice(1));
+        const touches = edit.touches(ctx);
+        change(touches[0] ?? argv[0], `run in the guest: ${argv.join(' ')}\n`);
+        outcome.files.push(...touches.slice(1));
         if (opts.dryRun) continue;
-        for (const path of edit.touches(ctx)) {
+        const m = await ensureManifest();
+        const first = m.entries.length;
+        for (const path of touches) {
           if (modifiedEntry(path)) continue;
           if ((await fs.kind(path)) === 'file') {
             const { rel, state } = await backup(path);
@@ -186,18 +191,53 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
             await record({ action: 'created', edit: edit.id, path, sha256After: '' });
           }
         }
+        for (const r of edit.regions?.(ctx) ?? []) {
+          const data = readRegion(r.device, r.offset, r.length);
+          const rel = `regions/${r.disk}-${r.offset}`;
+          await mkdirsInRoot(fs, `${backupDir}/regions`);
+          atomicWrite(await hostPathNoFollow(fs, `${backupDir}/${rel}`), data, 0o600);
+          regionDevices[r.disk] = r.device;
+          await record({ action: 'region', edit: edit.id, disk: r.disk, offset: r.offset, length: data.length, backup: rel, sha256Before: sha256(data) });
+        }
+        const watched = edit.creates?.(ctx) ?? [];
+        const before = await treeListing(fs, watched);
         log.info(`running ${argv.join(' ')} in the guest…`);
         const started = Date.now();
-        await opts.runInGuest(argv);
-        outcome.commandMs = Date.now() - started;
-        await edit.verify(fs, ctx);
-        for (const e of manifest!.entries) {
-          if ((e.action === 'modified' || e.action === 'created') && edit.touches(ctx).includes(e.path)) {
+        try {
+          try {
+            await opts.runInGuest(argv, edit.devices?.(ctx) ?? [], edit.mounts?.(ctx) ?? []);
+          } finally {
+            outcome.commandMs = Date.now() - started;
+            // What it made besides its files (a boot loader's modules): recorded, parents first, so rollback removes them.
+            for (const [path, kind] of await treeListing(fs, watched)) {
+              if (before.has(path) || touches.includes(path)) continue;
+              if (kind === 'dir') await record({ action: 'created', edit: edit.id, path, sha256After: '', dir: true });
+              else await record({ action: 'created', edit: edit.id, path, sha256After: sha256((await fs.read(path, 1024 * 1024 * 1024)) ?? '') });
+            }
+          }
+          await edit.verify(fs, ctx);
+        } catch (e) {
+          if (!edit.fallible) throw e;
+          // Put back what this command changed, say why, and go on: a later edit does its job another way.
+          const mine = m.entries.splice(first);
+          await restoreEntries(fs, backupDir, { ...m, entries: mine, createdDirs: [] }, true, regionDevices, true);
+          await saveManifest(fs, backupDir, m);
+          outcome.changed = false;
+          outcome.files = [];
+          outcome.diff = '';
+          outcome.note = `${argv[0]} did not work in the guest (${lastLine(String((e as { stderr?: string }).stderr || (e as Error).message))}); its changes were put back`;
+          log.warn(`${edit.id}: ${outcome.note}`);
+          continue;
+        }
+        for (const e of m.entries.slice(first)) {
+          if ((e.action === 'modified' || e.action === 'created') && touches.includes(e.path)) {
             const data = await fs.read(e.path, 1024 * 1024 * 1024);
             if (data) e.sha256After = sha256(data);
+          } else if (e.action === 'region') {
+            e.sha256After = sha256(readRegion(regionDevices[e.disk], e.offset, e.length));
           }
         }
-        await saveManifest(fs, backupDir, manifest!);
+        await saveManifest(fs, backupDir, m);
       }
     }
   } catch (err) {
@@ -218,6 +258,33 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
   }
   release?.();
   return { outcomes, ...(manifest ? { manifest } : {}) };
+}
+
+/** The last thing a failed command said (its error, usually). */
+function lastLine(s: string): string {
+  return s.split('\n').filter((l) => l.trim()).pop()?.trim().slice(0, 300) ?? s;
+}
+
+/** Every path under the given guest directories (walked in order, parents before children), with its kind. */
+async function treeListing(fs: RootFs, dirs: string[]): Promise<Map<string, 'dir' | 'file'>> {
+  const out = new Map<string, 'dir' | 'file'>();
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 6) return;
+    for (const name of (await fs.list(dir)).sort()) {
+      const p = `${dir}/${name}`;
+      if ((await fs.linkTarget(p)) !== undefined) {
+        out.set(p, 'file');
+        continue;
+      }
+      const k = await fs.kind(p);
+      if (k === 'dir') {
+        out.set(p, 'dir');
+        await walk(p, depth + 1);
+      } else if (k) out.set(p, 'file');
+    }
+  };
+  for (const d of dirs) if ((await fs.kind(d)) === 'dir') await walk(d, 0);
+  return out;
 }
 
 export async function saveManifest(fs: RootFs, backupDir: string, manifest: Manifest): Promise<void> {

@@ -41,6 +41,16 @@ export interface CommandEdit<C> {
   argv(ctx: C): string[];
   /** Throws when the result is not what it must be. */
   verify(fs: RootFs, ctx: C): Promise<void>;
+  /** Host block devices the command needs to see, by the name it sees them under (made in its /dev, nothing else): the guest's disk for a boot loader install. */
+  devices?(ctx: C): { host: string; name: string; uuid?: string }[];
+  /** The guest's filesystems mounted again from those names, for commands that probe what / is on (grub-mkconfig). */
+  mounts?(ctx: C): { mountpoint: string; name: string; fstype: string; options: string }[];
+  /** Guest directories where the command may create files besides `touches` (each new file and directory recorded, so rollback removes them). */
+  creates?(ctx: C): string[];
+  /** Bytes of a disk outside the filesystems the command writes (a boot loader's MBR and gap), backed up first. */
+  regions?(ctx: C): { disk: string; device: string; offset: number; length: number }[];
+  /** When the command fails, put back what it changed, warn, and go on (a later edit does the job another way). */
+  fallible?: boolean;
 }
 
 export type Edit<C> = FileEdit<C> | TreeEdit<C> | CommandEdit<C>;

@@ -31,7 +31,11 @@ t.test('the man page is generated from the help texts and up to date', async (t)
   t.equal(r.status, 0, r.stderr);
 });
 
-t.test('list-edits names every edit, in order', async (t) => {
+t.test('list-edits names every edit of each family, in order', async (t) => {
   const r = run('list-edits');
-  t.same(r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['grub-default', 'grub-console', 'grub-clock', 'device-map', 'modprobe', 'inittab', 'securetty', 'device-names', 'kudzu', 'ntpd', 'sysconfig-kernel', 'persistent-net', 'initrd', 'selinux-relabel']);
+  const [rhel, debian] = r.stdout.trim().split('\n\n');
+  t.match(rhel, /^RHEL family/);
+  t.same(rhel.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub-default', 'grub-console', 'grub-clock', 'device-map', 'modprobe', 'inittab', 'securetty', 'device-names', 'kudzu', 'ntpd', 'sysconfig-kernel', 'persistent-net', 'initrd', 'selinux-relabel']);
+  t.match(debian, /^Debian family/);
+  t.same(debian.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub-default', 'grub-console', 'device-map', 'grub2-defaults', 'inittab', 'upstart-console', 'serial-getty', 'securetty', 'device-names', 'persistent-net', 'initramfs-conf', 'initramfs-modules', 'initrd', 'grub-mkconfig', 'grub2-cfg', 'grub-install']);
 });

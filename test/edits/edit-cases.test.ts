@@ -2,18 +2,23 @@
 // before/ and the files expected after/ (a file absent from after/ must not
 // change), and an optional case.json (Xen config, settings, files to remove
 // first, warnings expected). One loop runs each case through the real runner on
-// a RHEL 5 sample tree: the files come out byte for byte as expected, and a
-// second run changes nothing. A new real-world quirk is a new folder.
+// a sample tree (RHEL 5, or the Debian/Ubuntu release case.json names): the files
+// come out byte for byte as expected, and a second run changes nothing. A new
+// real-world quirk is a new folder.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-import { RHEL_EDITS } from '../../src/edits/families.js';
+import { FAMILIES } from '../../src/edits/families.js';
+import { debianSampleTree, DEBIAN_CFG } from '../helpers/edit-context.js';
+import type { DebianRelease } from '../../scripts/images/debian-tree.js';
 import { rootFs } from '../../src/tree/fs.js';
 import { applyEdits } from '../../src/tree/runner.js';
 import { contextFor, SEED_CFG, sampleTree } from '../helpers/edit-context.js';
 import { repoRoot } from '../helpers/corpus.js';
 
 interface CaseSpec {
+  /** The sample tree the case starts from: a RHEL 5 guest (default), or a Debian/Ubuntu release's. */
+  release?: DebianRelease;
   config?: string;
   serialSpeed?: number;
   clockFix?: boolean;
@@ -35,15 +40,15 @@ function files(dir: string, rel = ''): string[] {
 }
 
 for (const id of readdirSync(base).sort()) {
-  const edit = RHEL_EDITS.find((e) => e.id === id);
+  const edit = Object.values(FAMILIES).flatMap((l) => l ?? []).find((e) => e.id === id);
   t.test(id, async (t) => {
-    t.ok(edit, `${id} is an edit of the RHEL family`);
+    t.ok(edit, `${id} is an edit of a family`);
     if (!edit) return;
     for (const name of readdirSync(join(base, id)).sort()) {
       t.test(name, async (t) => {
         const dir = join(base, id, name);
         const spec: CaseSpec = existsSync(join(dir, 'case.json')) ? JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) : {};
-        const root = sampleTree();
+        const root = spec.release ? debianSampleTree(spec.release) : sampleTree();
         t.teardown(() => rmSync(root, { recursive: true, force: true }));
         for (const p of spec.absent ?? []) rmSync(join(root, p), { force: true });
         const before = files(join(dir, 'before'));
@@ -51,7 +56,7 @@ for (const id of readdirSync(base).sort()) {
           mkdirSync(dirname(join(root, p)), { recursive: true });
           writeFileSync(join(root, p), readFileSync(join(dir, 'before', p)));
         }
-        const ctx = await contextFor(root, spec.config ?? SEED_CFG, {
+        const ctx = await contextFor(root, spec.config ?? (spec.release ? DEBIAN_CFG : SEED_CFG), {
           ...(spec.serialSpeed ? { serialSpeed: spec.serialSpeed } : {}),
           ...(spec.clockFix !== undefined ? { clockFix: spec.clockFix } : {}),
           ...(spec.arch ? { arch: spec.arch } : {}),

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { rootFs } from '../../src/tree/fs.js';
 import { inspectGuest, chooseKernel } from '../../src/guest/inspect.js';
 import type { EditContext } from '../../src/edits/types.js';
+import { netNaming } from '../../src/edits/context.js';
 import { writeRhel5Tree } from '../../scripts/images/rhel5-tree.js';
+import { writeDebianTree, type DebianRelease } from '../../scripts/images/debian-tree.js';
 import { planDevices } from '../../src/xen/devmap.js';
 import { parseXenConfig } from '../../src/xen/parse.js';
 
@@ -17,6 +19,15 @@ export function sampleTree(): string {
   return root;
 }
 
+export const DEBIAN_CFG = `name = "deb"\nmemory = 512\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:/var/lib/xen/images/deb.img,xvda,w" ]\nvif = [ "mac=00:16:3e:4e:0a:01,bridge=xenbr0" ]\n`;
+
+/** A Debian or Ubuntu guest tree, file by file (scripts/images/debian-tree.ts). */
+export function debianSampleTree(release: DebianRelease): string {
+  const root = mkdtempSync(join(tmpdir(), 'xen2kvm-edit-'));
+  writeDebianTree({ root, release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
+  return root;
+}
+
 export async function contextFor(root: string, cfg = SEED_CFG, over: Partial<EditContext> = {}): Promise<EditContext & { warnings: string[] }> {
   const guest = parseXenConfig(cfg, 'test1.cfg');
   const facts = await inspectGuest(rootFs(root));
@@ -25,6 +36,7 @@ export async function contextFor(root: string, cfg = SEED_CFG, over: Partial<Edi
     guest, facts, kernel: chooseKernel(facts.kernels, facts.bootloader.kind)!,
     deviceMap: planDevices(guest, { machine: 'pc', hvmVirtio: false }),
     macs: guest.nics.map((n) => n.mac ?? ''), serialSpeed: 115200, clockFix: true, arch: 'x86_64',
+    boot: 'disk', host: { devices: [], mounts: [], leaks: [] }, netNames: netNaming(facts),
     warn: (w) => warnings.push(w), warnings, ...over,
   };
 }

@@ -13,6 +13,11 @@ t.test('boot code kinds', async (t) => {
   t.equal(identifyBootCode(Buffer.alloc(440)), 'empty');
   t.equal(identifyBootCode(grubBootSector()), 'grub-legacy', 'GRUB legacy stage1 (the sample guest\'s)');
   t.equal(identifyBootCode(at(0x180, 'GRUB \0Geom\0Hard Disk\0Read\0 Error\r\n\0Floppy\0')), 'grub2', 'GRUB 2 boot.img');
+  // GRUB 2.06's boot.img (Debian 12, as its grub-install writes it): EB 63 90, the messages at 0x180, no "Floppy".
+  const boot206 = at(0x180, 'GRUB \0Geom\0Hard Disk\0Read\0 Error\r\n\0');
+  boot206[1] = 0x63;
+  boot206[2] = 0x90;
+  t.equal(identifyBootCode(boot206), 'grub2', 'GRUB 2.06 boot.img (no "Floppy" message)');
   t.equal(identifyBootCode(at(0x150, 'Missing operating system.\r\n\0Multiple active partitions.\r\n')), 'syslinux', 'SYSLINUX mbr.bin');
   t.equal(identifyBootCode(at(6, 'LILO')), 'lilo');
   // A 62-byte generic stub: code, but no loader we know.

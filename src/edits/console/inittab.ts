@@ -15,7 +15,10 @@ export function serialGetty(text: string, ctx: EditContext): string {
     lastGetty = i;
     if (/\b(xvc0|hvc0)\b/.test(line)) {
       hasSerial = true;
-      let l = line.replace(/\b(xvc0|hvc0)\b/, 'ttyS0');
+      // id:runlevels:action:process — the device is in the process; an id named after the
+      // console (Debian's "hvc0:2345:…") becomes T0 (ids are at most 4 characters).
+      const [id, levels, action, ...proc] = line.split(':');
+      let l = [/^(xvc0|hvc0)$/.test(id) ? 'T0' : id, levels, action, proc.join(':').replace(/\b(xvc0|hvc0)\b/g, 'ttyS0')].join(':');
       // agetty DEVICE SPEED … (or SPEED DEVICE): the speed follows the console's.
       l = l.replace(/(\bttyS0\s+)\d+(,\d+)*/, `$1${ctx.serialSpeed}`).replace(/(\s)\d+(,\d+)*(\s+ttyS0\b)/, `$1${ctx.serialSpeed}$3`);
       return l;
@@ -36,6 +39,7 @@ export const inittab: FileEdit = {
   kind: 'file',
   id: 'inittab',
   describe: 'a getty on the serial console ttyS0 instead of xvc0',
-  paths: async () => ['/etc/inittab'],
+  // Only where init reads it: upstart and systemd guests have their own consoles (console/upstart.ts, console/serial-getty.ts).
+  paths: async (_fs, ctx) => (ctx.facts.initSystem === 'sysvinit' || ctx.facts.initSystem === 'unknown' ? ['/etc/inittab'] : []),
   apply: serialGetty,
 };

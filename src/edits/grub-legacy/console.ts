@@ -4,18 +4,9 @@
 // commented out — as the seed post's hand-edited grub.conf has it.
 import { entryIndex, parseGrubLegacy } from '../../formats/grub-legacy.js';
 import { cr, fileCr } from '../../formats/lines.js';
+import { serialConsoleArgs } from '../../formats/cmdline.js';
 import { grubMenuPaths } from '../context.js';
 import type { EditContext, FileEdit } from '../types.js';
-
-/** Kernel arguments with the console moved off Xen's, onto tty0 + ttyS0. */
-export function serialConsoleArgs(args: string[], speed: number): string[] {
-  const serial = `console=ttyS0,${speed}n8`;
-  const settled = !args.some((a) => /^console=(xvc|hvc)\d*/.test(a)) && args.includes('console=tty0') && args.includes(serial)
-    && args.filter((a) => a.startsWith('console=ttyS0')).length === 1;
-  if (settled) return args;
-  const kept = args.filter((a) => !/^console=(xvc|hvc)\d*/.test(a) && !/^console=ttyS0(,|$)/.test(a) && a !== 'console=tty0');
-  return [...kept, 'console=tty0', serial];
-}
 
 export function grubSerialConsole(text: string, ctx: EditContext): string {
   const menu = parseGrubLegacy(text);

@@ -21,10 +21,13 @@ export function initrdArgv(ctx: EditContext): string[] {
     case 'mkinitrd':
       return ['/sbin/mkinitrd', '-f', '--with=virtio_pci', '--with=virtio_blk', '--with=virtio_net', '--builtin=xenblk', image, v];
     case 'dracut':
-      // --no-hostonly-cmdline: never bake the host's view of the root (dracut#942).
-      return ['dracut', '-f', '--add-drivers', VIRTIO.join(' '), '--no-hostonly-cmdline', image, v];
+      // Not host-only: in the contained chroot the "host" dracut would probe is this
+      // machine (its loop devices, its own disks), not the guest's KVM. Never bake the
+      // host's view of the root into the command line either (dracut#942).
+      return ['dracut', '-f', '--no-hostonly', '--no-hostonly-cmdline', '--add-drivers', VIRTIO.join(' '), image, v];
     case 'update-initramfs':
-      return ['update-initramfs', '-u', '-k', v];
+      // -u updates an existing initramfs; -c creates the one a kernel lacks.
+      return ['update-initramfs', ctx.kernel.initrd ? '-u' : '-c', '-k', v];
     default:
       throw new UserError('the guest has no initrd tool (mkinitrd, dracut, update-initramfs), so its initrd cannot be rebuilt with the virtio drivers', 'Install one in the guest first (yum install mkinitrd / dracut, apt-get install initramfs-tools), or convert with --no-initrd if the kernel has virtio built in.');
   }
@@ -44,12 +47,17 @@ export const initrd: CommandEdit = {
     if (ctx.kernel.initrdHasVirtio === true) return undefined;
     return ctx.kernel.initrd ? `${ctx.kernel.initrd} lacks virtio_blk` : `kernel ${ctx.kernel.version} has no initrd`;
   },
-  touches: (ctx) => [initrdPath(ctx)],
+  // update-initramfs also keeps a checksum per kernel (and may leave a .bak): recorded, so rollback is exact.
+  touches: (ctx) => [initrdPath(ctx), ...(ctx.facts.initrdTool === 'update-initramfs' ? [`/var/lib/initramfs-tools/${ctx.kernel.version}`] : [])],
+  creates: () => ['/boot'],
   argv: initrdArgv,
   verify: async (fs, ctx) => {
     const mods = await initrdModules(fs, initrdPath(ctx));
     const builtin = (m: string) => ctx.kernel.virtioDrivers[m] === 'builtin';
     const missing = ['virtio_blk', 'virtio_pci'].filter((m) => !mods.has(m) && !builtin(m));
-    if (missing.length > 0) throw new Error(`the rebuilt initrd ${initrdPath(ctx)} lacks ${missing.join(' and ')}`);
+    if (missing.length > 0) {
+      throw new UserError(`the rebuilt initrd ${initrdPath(ctx)} lacks ${missing.join(' and ')}, so the guest would not find its root disk under KVM; the old initrd was put back`,
+        `Look at the guest's initrd tool configuration (e.g. omit_drivers in /etc/dracut.conf.d, /etc/initramfs-tools/modules), or install a kernel with virtio built in, then convert again.`);
+    }
   },
 };

@@ -2,22 +2,11 @@
 // shows, RHBZ#1142004) become /dev/vdXN per the Xen → KVM device map, in fstab,
 // crypttab and grub's root= / resume=. LABEL=, UUID= and LVM paths stay. A name
 // the map does not cover is a warning with the file and line.
-import { renameGuestDevice } from '../../xen/devmap.js';
-import { grubMenuPaths } from '../context.js';
+import { grubMenuPaths, remapDevice } from '../context.js';
 import type { EditContext, FileEdit } from '../types.js';
 import { mapLines } from '../types.js';
 
-const XEN_DEV = /^\/dev\/(xvd|hd|sd)[a-z]+\d*$/;
-
-function rename(dev: string, ctx: EditContext, where: string): string {
-  if (!XEN_DEV.test(dev)) return dev;
-  const r = renameGuestDevice(ctx.deviceMap, dev);
-  if (r === undefined) {
-    ctx.warn(`${where}: ${dev} is none of the guest's disks; left as it is (fix it by hand if the guest needs it)`);
-    return dev;
-  }
-  return r;
-}
+const rename = remapDevice;
 
 /** fstab: the first field. */
 export function remapFstab(text: string, ctx: EditContext, path = '/etc/fstab'): string {
@@ -45,10 +34,18 @@ export function remapGrubDevices(text: string, ctx: EditContext, path: string): 
   });
 }
 
+/** RESUME=/dev/xvda2 (initramfs-tools' conf.d/resume), resume device = … (uswsusp). */
+export function remapResume(text: string, ctx: EditContext, path: string): string {
+  return mapLines(text, (line, i) => line.replace(/^(\s*(?:RESUME\s*=\s*|resume device\s*=\s*)["']?)(\/dev\/[^"'\s]+)/, (_, k: string, dev: string) => `${k}${rename(dev, ctx, `${path} line ${i + 1}`)}`));
+}
+
+const RESUME_FILES = ['/etc/initramfs-tools/conf.d/resume', '/etc/uswsusp.conf'];
+
 export const deviceNames: FileEdit = {
   kind: 'file',
   id: 'device-names',
-  describe: 'Xen disk names (xvda) renamed to virtio (vda) in fstab, crypttab and grub root= / resume=',
-  paths: async (fs, ctx) => ['/etc/fstab', '/etc/crypttab', ...(await grubMenuPaths(fs, ctx))],
-  apply: (text, ctx, path) => (path === '/etc/fstab' ? remapFstab(text, ctx) : path === '/etc/crypttab' ? remapCrypttab(text, ctx) : remapGrubDevices(text, ctx, path)),
+  describe: 'Xen disk names (xvda) renamed to virtio (vda) in fstab, crypttab, the resume device and grub legacy root= / resume=',
+  paths: async (fs, ctx) => ['/etc/fstab', '/etc/crypttab', ...RESUME_FILES, ...(await grubMenuPaths(fs, ctx))],
+  apply: (text, ctx, path) => (path === '/etc/fstab' ? remapFstab(text, ctx) : path === '/etc/crypttab' ? remapCrypttab(text, ctx)
+    : RESUME_FILES.includes(path) ? remapResume(text, ctx, path) : remapGrubDevices(text, ctx, path)),
 };
