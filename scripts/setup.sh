@@ -25,6 +25,7 @@ PACKAGES=(
   btrfs-progs       # btrfs guests (subvolumes) and their test images
   mdadm             # guests on md RAID (assembled read-only)
   cryptsetup-bin    # guests on LUKS (opened with --key)
+  xfsprogs          # CentOS 7 sample guests (xfs /boot and root)
   debootstrap       # the real Debian 12 guests of scripts/boot-proof (scripts/images/debian-guest)
 )
 

@@ -351,7 +351,7 @@ export async function registerDomain(name: string, xml: string, file: string, au
 }
 
 function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void, run?: RunState): EditContext {
-  if (!editsFor(facts.os.family)) {
+  if (!editsFor(facts.os)) {
     throw new UserError(
       `this guest runs ${facts.os.description || 'a system xen2kvm does not recognise'}${facts.os.family === 'unknown' ? '' : ` (${facts.os.family} family)`}; xen2kvm converts the RHEL family (RHEL, CentOS, Oracle Linux, Scientific Linux, Fedora) and the Debian family (Debian, Ubuntu)`,
       `It looked at /etc/os-release, /usr/lib/os-release, /etc/redhat-release, /etc/centos-release, /etc/debian_version, /etc/lsb-release, /etc/SuSE-release and /etc/arch-release. xen2kvm inspect shows what else it found.`,
@@ -362,7 +362,6 @@ function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, w
     const only = facts.problems.find((p) => p.code === 'only-xen-kernels' || p.code === 'no-virtio-kernel' || p.code === 'no-kernels' || p.code === 'kernel-not-in-bootloader');
     throw new UserError(only ? only.message : 'no kernel that can boot under KVM was found', only?.fix ?? 'Install a non-Xen kernel with virtio drivers in the guest first.');
   }
-  if (facts.bootloader.kind === 'grub2' && facts.os.family === 'rhel') throw new UserError(`${facts.os.description} boots with GRUB 2, which xen2kvm does not edit for the RHEL family yet`, 'xen2kvm inspect shows what the guest needs; convert it by hand or with virt-v2v.');
   return buildEditContext(guest, facts, kernel, {
     ...opts.domain, serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, warn,
     ...(run?.boot ? { boot: run.boot } : {}), ...(run?.host ? { host: run.host } : {}),
@@ -370,7 +369,7 @@ function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, w
 }
 
 function selectEdits(facts: GuestFacts, opts: ConvertOptions) {
-  let edits = editsFor(facts.os.family)!;
+  let edits = editsFor(facts.os)!;
   if (!opts.initrd) edits = edits.filter((e) => e.id !== 'initrd');
   if (opts.only) {
     const unknown = opts.only.filter((id) => !edits.some((e) => e.id === id));

@@ -19,6 +19,7 @@ export const COMMANDS = {
   losetup: 'losetup',
   mke2fs: 'mke2fs',
   mkfsBtrfs: 'mkfs.btrfs',
+  mkfsXfs: 'mkfs.xfs',
   blockdev: 'blockdev',
   mkswap: 'mkswap',
   modprobe: 'modprobe',

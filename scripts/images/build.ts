@@ -2,7 +2,7 @@
 // tests, the benchmarks and `xen2kvm demo`. No mounting: filesystems are made with
 // `mke2fs -d` straight from a staging tree, at partition or LV offsets; guest LVM
 // metadata is written with activation disabled, so this works without device-mapper.
-import { mkdtempSync, openSync, closeSync, readSync, rmSync, truncateSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, openSync, closeSync, readSync, rmSync, truncateSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withCleanup, type CleanupStack } from '../../src/cleanup.js';
@@ -10,6 +10,7 @@ import { lvmArgs, lvmEnv, scanGuestLvm } from '../../src/lvm/lvm.js';
 import { run } from '../../src/run.js';
 import { grubBootSector, writeRhel5Tree } from './rhel5-tree.js';
 import { DEBIAN_UUID, writeDebianTree, type DebianRelease } from './debian-tree.js';
+import { BOOT_UUID, CENTOS, writeCentosTree, type CentosRelease } from './rhel-tree.js';
 
 const MiB = 1024 * 1024;
 
@@ -20,6 +21,8 @@ export interface SampleGuest {
   /** Disk images, in vdev order. */
   images: string[];
   macs: string[];
+  /** Where each filesystem of the first image starts (for tests that read the files back). */
+  filesystems?: { mountpoint: string; offset: number; type: string }[];
 }
 
 export interface SampleOptions {
@@ -203,7 +206,82 @@ export async function buildDebianGuest(dir: string, release: DebianRelease, opts
     await mkswapAt(image, swapStart, swapSize, scratch);
     const config = join(dir, name);
     writeFileSync(config, `name = "${name}"\nmemory = 512\nvcpus = 1\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:${image},xvda,w" ]\nvif = [ ${macs.map((m) => `"mac=${m},bridge=xenbr0"`).join(', ')} ]\non_reboot = "restart"\n`);
-    return { name, config, images: [image], macs };
+    return { name, config, images: [image], macs, filesystems: [{ mountpoint: '/', offset: rootStart, type: 'ext4' }] };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** An xfs filesystem made from a staging tree at a region of `image` (xfs has no mkfs -d: made on a loop device, mounted, filled, let go). */
+async function mkxfsFrom(image: string, offset: number, size: number, tree: string, uuid: string | undefined, stack: CleanupStack): Promise<void> {
+  const loopDev = (await run('losetup', ['--find', '--show', '--offset', String(offset), '--sizelimit', String(size), image])).stdout.trim();
+  stack.push(`losetup -d ${loopDev}`, async () => {
+    await run('losetup', ['-d', loopDev]);
+  });
+  await run('mkfsXfs', ['-q', '-f', ...(uuid ? ['-m', `uuid=${uuid}`] : []), loopDev]);
+  const mnt = mkdtempSync(join(tmpdir(), 'xen2kvm-xfs-'));
+  await run('mount', ['-t', 'xfs', loopDev, mnt]);
+  try {
+    cpSync(tree, mnt, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    if (existsSync(join(mnt, 'tmp'))) chmodSync(join(mnt, 'tmp'), 0o1777);
+  } finally {
+    await run('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A CentOS 6.10 or 7.9 PV guest built file by file (scripts/images/rhel-tree.ts):
+ * xvda1 /boot (ext4 on 6, xfs on 7), xvda2 an LVM PV with the root and swap LVs
+ * (VolGroup/lv_root ext4 on 6, centos/root xfs on 7). CentOS 6's MBR holds GRUB
+ * legacy's stage1 (anaconda put it there); CentOS 7's is empty (pygrub booted it).
+ */
+export async function buildCentosGuest(dir: string, release: CentosRelease, opts: { name?: string; macs?: string[] } = {}): Promise<SampleGuest> {
+  const name = opts.name ?? release;
+  const macs = opts.macs ?? ['00:16:3e:6c:0a:01'];
+  const c = CENTOS[release];
+  mkdirSync(dir, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'xen2kvm-sample-'));
+  try {
+    const root = join(scratch, 'root');
+    const boot = join(scratch, 'boot');
+    mkdirSync(boot, { recursive: true });
+    writeCentosTree({ root, boot, release, macs, hostname: `${name}.example.com` });
+    const image = join(dir, `${name}.img`);
+    const xfs = c.fs === 'xfs';
+    const bootStart = 1 * MiB;
+    const bootSize = (xfs ? 304 : 64) * MiB;
+    const pvStart = bootStart + bootSize;
+    const rootMiB = xfs ? 320 : 160;
+    const pvSize = (rootMiB + 32 + 64) * MiB;
+    rmSync(image, { force: true });
+    writeFileSync(image, '');
+    truncateSync(image, pvStart + pvSize);
+    if (release === 'centos6') {
+      const fd = openSync(image, 'r+');
+      writeSync(fd, grubBootSector(), 0, 440, 0);
+      closeSync(fd);
+    }
+    await run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', image], {
+      input: `label: dos\nstart=${bootStart / 512}, size=${bootSize / 512}, type=83, bootable\nstart=${pvStart / 512}, size=${pvSize / 512}, type=8e\n`,
+    });
+    const filesystems = await withCleanup(async (stack) => {
+      const lvs = await makeVg(image, pvStart, pvSize, c.vg, [[c.root, rootMiB], [c.swap, 32]], stack);
+      const rootLv = lvs.find((l) => l.lvName === c.root)!;
+      const swapLv = lvs.find((l) => l.lvName === c.swap)!;
+      if (xfs) {
+        await mkxfsFrom(image, bootStart, bootSize, boot, BOOT_UUID, stack);
+        await mkxfsFrom(image, pvStart + rootLv.offsetBytes, rootLv.sizeBytes, root, undefined, stack);
+      } else {
+        await run('mke2fs', ['-q', '-F', '-t', 'ext4', '-b', '4096', '-U', BOOT_UUID, '-d', boot, '-E', `offset=${bootStart}`, image, `${bootSize / 1024}k`]);
+        await run('mke2fs', ['-q', '-F', '-t', 'ext4', '-b', '4096', '-d', root, '-E', `offset=${pvStart + rootLv.offsetBytes}`, image, `${rootLv.sizeBytes / 1024}k`]);
+      }
+      await mkswapAt(image, pvStart + swapLv.offsetBytes, swapLv.sizeBytes, scratch);
+      return [{ mountpoint: '/', offset: pvStart + rootLv.offsetBytes, type: c.fs }, { mountpoint: '/boot', offset: bootStart, type: c.fs }];
+    });
+    const config = join(dir, name);
+    writeFileSync(config, `name = "${name}"\nmemory = 1024\nvcpus = 1\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:${image},xvda,w" ]\nvif = [ ${macs.map((m) => `"mac=${m},bridge=xenbr0"`).join(', ')} ]\non_reboot = "restart"\n`);
+    return { name, config, images: [image], macs, filesystems };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -57,19 +57,23 @@ export const RELEASES: Record<DebianRelease, ReleaseShape> = {
   },
 };
 
-/** The modules of a pvops kernel that runs on Xen and KVM (paths as in the Debian/Ubuntu packages), with their dependencies. */
-const MODULES: Record<string, string[]> = {
+/** The modules of a pvops kernel that runs on Xen and KVM (paths as in the distributions' packages), with their dependencies; shared with rhel-tree.ts. */
+export const PVOPS_MODULES: Record<string, string[]> = {
   'kernel/drivers/virtio/virtio.ko': [],
   'kernel/drivers/virtio/virtio_ring.ko': [],
   'kernel/drivers/virtio/virtio_pci.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
   'kernel/drivers/block/virtio_blk.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
   'kernel/drivers/net/virtio_net.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
-  'kernel/drivers/scsi/virtio_scsi.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
   'kernel/drivers/block/xen-blkfront.ko': [],
   'kernel/drivers/net/xen-netfront.ko': [],
   'kernel/fs/mbcache.ko': [],
   'kernel/fs/jbd2/jbd2.ko': [],
   'kernel/fs/ext4/ext4.ko': ['kernel/fs/mbcache.ko', 'kernel/fs/jbd2/jbd2.ko'],
+};
+
+const MODULES: Record<string, string[]> = {
+  ...PVOPS_MODULES,
+  'kernel/drivers/scsi/virtio_scsi.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
 };
 
 const KERNEL_CONFIG = ['CONFIG_X86_64=y', 'CONFIG_64BIT=y', 'CONFIG_MODULES=y', 'CONFIG_XEN=y', 'CONFIG_XEN_PVHVM=y', 'CONFIG_XEN_BLKDEV_FRONTEND=m', 'CONFIG_XEN_NETDEV_FRONTEND=m',

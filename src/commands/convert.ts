@@ -177,6 +177,14 @@ async function convertSandboxed(guest: XenGuest, a: ConvertArgs, options: Conver
   if (!a.json) process.stdout.write(`Sandbox: the conversion ran in a throwaway VM: ${r.seconds.toFixed(0)} s in all (of which the conversion inside ${inside.toFixed(1)} s, under qemu's emulation); the same guest converted on the host takes about a second (npm run bench).\n`);
 }
 
+/** What each list of edits is for. */
+const FAMILY_NAMES: Record<string, string> = {
+  rhel: 'RHEL family 5 (RHEL, CentOS, Scientific Linux 5)',
+  rhel6: 'RHEL family 6 (RHEL, CentOS, Oracle Linux, Scientific Linux 6)',
+  rhel7: 'RHEL family 7 on, and Fedora (RHEL, CentOS, Oracle Linux, Scientific Linux 7)',
+  debian: 'Debian family (Debian 6-12, Ubuntu 10.04-22.04)',
+};
+
 export const listEditsCommand: CommandModule<object, object> = {
   command: 'list-edits',
   describe: 'List the guest edits convert makes, per family, in order',
@@ -185,7 +193,7 @@ export const listEditsCommand: CommandModule<object, object> = {
     const families = Object.entries(FAMILIES).filter((f): f is [string, NonNullable<typeof f[1]>] => !!f[1]);
     const width = Math.max(...families.flatMap(([, l]) => l.map((e) => e.id.length)));
     families.forEach(([family, list], i) => {
-      process.stdout.write(`${i ? '\n' : ''}${family === 'rhel' ? 'RHEL family (RHEL, CentOS, Oracle Linux, Scientific Linux)' : family === 'debian' ? 'Debian family (Debian, Ubuntu)' : family}:\n`);
+      process.stdout.write(`${i ? '\n' : ''}${FAMILY_NAMES[family] ?? family}:\n`);
       for (const e of list) process.stdout.write(`  ${e.id.padEnd(width)}  ${e.describe}\n`);
     });
   },

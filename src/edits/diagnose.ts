@@ -35,6 +35,9 @@ const MEANING: Record<string, string> = {
   'upstart-console': 'upstart runs a getty on hvc0 only: no login prompt on the serial console',
   'initramfs-modules': 'initramfs-tools does not include the virtio drivers: the root disk is not found under KVM',
   'initramfs-conf': 'MODULES=dep builds an initramfs with the Xen drivers only',
+  'dracut-conf': 'dracut\'s configuration does not ask for the virtio drivers: the next kernel update builds an initramfs without them',
+  'active-consoles': '/etc/sysconfig/init still lists the Xen console (hvc0) in ACTIVE_CONSOLES',
+  grubenv: 'grubenv\'s saved_entry names an entry that does not boot the kernel chosen for KVM',
 };
 
 /** `mbr`: why the boot disk's MBR does not boot the guest ("holds no boot loader"), or undefined. */
@@ -54,12 +57,12 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, t
   const chosen = chooseKernel(facts.kernels, facts.bootloader.kind);
   const recorded = facts.kernels.find((k) => k.version === last.kernel && !k.xenOnly && k.virtio);
   const kernel = recorded ?? chosen;
-  const edits = editsFor(facts.os.family);
+  const edits = editsFor(facts.os);
   if (!edits) {
     out.push({ code: 'cannot-convert', message: `xen2kvm does not convert ${facts.os.description || 'this system'} (${facts.os.family} family)`, fix: 'xen2kvm converts RHEL-family and Debian-family guests; convert this one by hand or with virt-v2v' });
     return out;
   }
-  if (!kernel || (facts.bootloader.kind === 'grub2' && facts.os.family === 'rhel')) return out;
+  if (!kernel) return out;
   const ctx = buildEditContext(guest, facts, kernel, {
     ...(boot ? { boot } : {}),
     serialSpeed: typeof last.serialSpeed === 'number' ? last.serialSpeed : 115200,

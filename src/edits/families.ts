@@ -23,6 +23,10 @@ import { grubInstall } from './grub2/install.js';
 import { initramfsConf, initramfsModules } from './initrd/initramfs-tools.js';
 import { serialGettyLinks } from './console/serial-getty.js';
 import { upstartConsole } from './console/upstart.js';
+import { dracutConfEdit } from './initrd/dracut-conf.js';
+import { activeConsoles } from './console/active-consoles.js';
+import { grubenv } from './grub2/grubenv.js';
+import type { OsInfo } from '../guest/release.js';
 import type { Edit } from './types.js';
 
 export const RHEL_EDITS: Edit[] = [
@@ -62,10 +66,53 @@ export const DEBIAN_EDITS: Edit[] = [
   persistentNet,
   initramfsConf,
   initramfsModules,
+  dracutConfEdit,
   initrd,
   grubMkconfig,
   grub2CfgEdit,
   grubInstall,
+];
+
+/**
+ * RHEL / CentOS / Oracle / Scientific Linux 6: one pvops kernel for Xen and KVM
+ * (console=hvc0), GRUB legacy, upstart, dracut 004, kmod's /etc/modprobe.d. The
+ * menu edits and the RHEL 5 ones that still apply; the consoles are upstart's.
+ */
+export const RHEL6_EDITS: Edit[] = [
+  grubDefault,
+  grubConsole,
+  deviceMap,
+  modprobe,
+  activeConsoles,
+  securetty,
+  deviceNames,
+  sysconfigKernel,
+  persistentNet,
+  dracutConfEdit,
+  initrd,
+  selinuxRelabel,
+];
+
+/**
+ * RHEL / CentOS / Oracle / Scientific Linux 7 and Fedora: GRUB 2 (grub2-mkconfig,
+ * linux16 lines, grubenv), systemd consoles, dracut, and — with --boot mbr — the
+ * guest's GRUB in the MBR.
+ */
+export const RHEL7_EDITS: Edit[] = [
+  grub2Defaults,
+  serialGettyLinks,
+  securetty,
+  deviceNames,
+  modprobe,
+  sysconfigKernel,
+  persistentNet,
+  dracutConfEdit,
+  initrd,
+  grubMkconfig,
+  grub2CfgEdit,
+  grubenv,
+  grubInstall,
+  selinuxRelabel,
 ];
 
 /**
@@ -75,11 +122,20 @@ export const DEBIAN_EDITS: Edit[] = [
  */
 export const FAMILIES: Record<string, Edit[] | undefined> = {
   rhel: RHEL_EDITS,
+  rhel6: RHEL6_EDITS,
+  rhel7: RHEL7_EDITS,
   debian: DEBIAN_EDITS,
   // suse: and SUSE's.
 };
 
-/** The edits for a guest family (RHEL and Debian families so far). */
-export function editsFor(family: string): Edit[] | undefined {
-  return FAMILIES[family];
+/** Which list a system takes: RHEL 5 and older, RHEL 6, RHEL 7 on and Fedora, Debian/Ubuntu. */
+export function familyKey(os: Pick<OsInfo, 'family' | 'distro' | 'major'>): string {
+  if (os.family !== 'rhel') return os.family;
+  if (os.distro === 'fedora' || os.major >= 7) return 'rhel7';
+  return os.major === 6 ? 'rhel6' : 'rhel';
+}
+
+/** The edits for a guest's system (RHEL 5/6/7 and Fedora, Debian and Ubuntu so far). */
+export function editsFor(os: Pick<OsInfo, 'family' | 'distro' | 'major'>): Edit[] | undefined {
+  return FAMILIES[familyKey(os)];
 }

@@ -22,7 +22,7 @@ export interface BootSituation {
 export function chooseBootMode(want: BootWanted, s: BootSituation, facts: Pick<GuestFacts, 'bootloader' | 'grub2'>): { boot: BootMode; why: string } {
   const canInstall = facts.bootloader.kind === 'grub2' && !!facts.grub2.install;
   const noInstall = facts.bootloader.kind !== 'grub2' ? `the guest boots with ${facts.bootloader.kind === 'none' ? 'no boot loader menu' : 'GRUB legacy'}, and --boot mbr installs GRUB 2`
-    : 'the guest has no GRUB for BIOS (grub-pc: grub-install and /usr/lib/grub/i386-pc)';
+    : 'the guest has no GRUB for BIOS (grub-install and /usr/lib/grub/i386-pc: Debian\'s grub-pc, RHEL\'s grub2-pc)';
   if (s.configDirect) {
     const why = s.configDirect === 'dom0-kernel' ? 'its Xen config boots a kernel kept in dom0' : 'its disks hold bare filesystems (no partition table, so no MBR to boot from)';
     if (want === 'mbr') throw new UserError(`--boot mbr cannot work for this guest: ${why}`, 'Convert it with --boot direct (or auto): libvirt boots its kernel directly.');

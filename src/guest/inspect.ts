@@ -25,6 +25,8 @@ export interface BootloaderFacts {
   config?: string;
   /** Guest paths that link to it (menu.lst → ./grub.conf). */
   links?: string[];
+  /** Its menu entries: title, and the kernel version each boots. */
+  entries?: { title: string; version?: string }[];
 }
 
 export interface GuestFacts {
@@ -66,6 +68,7 @@ export async function inspectGuest(fs: RootFs, decompress: Decompress = decompre
   });
 
   const { bootloader, menu } = await findBootloader(fs);
+  if (menu) bootloader.entries = menu.entries.map((e) => ({ title: e.title, ...(e.kernel ? { version: kernelVersionOf(e.kernel.path) } : {}) }));
   const kernels = await findKernels(fs, menu, decompress, problems);
 
   const initLink = await fs.linkTarget('/sbin/init');

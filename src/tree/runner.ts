@@ -89,6 +89,15 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
     // For the crash tests: stop (to be killed) once a change is recorded.
     if (m.entries.length === 1 && !opts.dryRun) await pausePoint('edited');
   };
+  /** Makes a created file's missing parent directories (recorded, so rollback removes them when empty). */
+  const parentDirs = async (path: string) => {
+    const m = await ensureManifest();
+    const made = await mkdirsInRoot(fs, posix.dirname(path), 0o755);
+    if (made.length) {
+      m.createdDirs.push(...made);
+      await saveManifest(fs, backupDir, m);
+    }
+  };
   /** The entry of a file this run already backed up (several edits may change one file). */
   const modifiedEntry = (path: string) => manifest?.entries.find((e) => e.action === 'modified' && e.path === path) as Extract<ManifestEntry, { action: 'modified' }> | undefined;
   const backup = async (path: string): Promise<{ rel: string; state: ReturnType<typeof readState> }> => {
@@ -147,6 +156,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
           if (c && (await fs.kind(c.path)) === undefined) {
             change(c.path, diffOf(c.path, '', c.text));
             if (!opts.dryRun) {
+              await parentDirs(c.path);
               await record({ action: 'created', edit: edit.id, path: c.path, sha256After: sha256(c.text) });
               atomicWrite(await hostPathNoFollow(fs, c.path), c.text, c.mode);
             }
@@ -167,6 +177,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
           } else {
             change(op.path, diffOf(op.path, '', op.text));
             if (opts.dryRun) continue;
+            await parentDirs(op.path);
             await record({ action: 'created', edit: edit.id, path: op.path, sha256After: sha256(op.text) });
             atomicWrite(await hostPathNoFollow(fs, op.path), op.text, op.mode);
           }
@@ -191,6 +202,12 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
             await record({ action: 'created', edit: edit.id, path, sha256After: '' });
           }
         }
+        // A command's own caches: every file backed up first (restored by rollback if it changes them).
+        for (const [path, kind] of await treeListing(fs, edit.keeps?.(ctx) ?? [])) {
+          if (kind !== 'file' || touches.includes(path) || modifiedEntry(path) || (await fs.linkTarget(path)) !== undefined || (await fs.kind(path)) !== 'file') continue;
+          const { rel, state } = await backup(path);
+          await record({ action: 'modified', edit: edit.id, path, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) });
+        }
         for (const r of edit.regions?.(ctx) ?? []) {
           const data = readRegion(r.device, r.offset, r.length);
           const rel = `regions/${r.disk}-${r.offset}`;
@@ -199,7 +216,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
           regionDevices[r.disk] = r.device;
           await record({ action: 'region', edit: edit.id, disk: r.disk, offset: r.offset, length: data.length, backup: rel, sha256Before: sha256(data) });
         }
-        const watched = edit.creates?.(ctx) ?? [];
+        const watched = [...(edit.creates?.(ctx) ?? []), ...(edit.keeps?.(ctx) ?? [])];
         const before = await treeListing(fs, watched);
         log.info(`running ${argv.join(' ')} in the guest…`);
         const started = Date.now();

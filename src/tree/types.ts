@@ -47,6 +47,8 @@ export interface CommandEdit<C> {
   mounts?(ctx: C): { mountpoint: string; name: string; fstype: string; options: string }[];
   /** Guest directories where the command may create files besides `touches` (each new file and directory recorded, so rollback removes them). */
   creates?(ctx: C): string[];
+  /** Guest directories the command rewrites as it likes (its caches): every file in them is backed up first, and new ones recorded. */
+  keeps?(ctx: C): string[];
   /** Bytes of a disk outside the filesystems the command writes (a boot loader's MBR and gap), backed up first. */
   regions?(ctx: C): { disk: string; device: string; offset: number; length: number }[];
   /** When the command fails, put back what it changed, warn, and go on (a later edit does the job another way). */

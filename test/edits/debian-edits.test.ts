@@ -166,10 +166,12 @@ t.test('runner: files a command creates and the disk region it writes are record
   const head = Buffer.alloc(4096, 0);
   head.write('partition table stays', 446);
   writeFileSync(disk, Buffer.concat([head, Buffer.alloc(4096, 7)]));
+  mkdirSync(join(root, 'var/lib/cache-of-it/sub'), { recursive: true });
+  writeFileSync(join(root, 'var/lib/cache-of-it/sub/kept'), 'before');
   const ctx = await contextFor(root);
   const install: CommandEdit<typeof ctx> = {
     kind: 'command', id: 'fake-install', describe: 'a boot loader', needed: async () => 'no boot loader',
-    touches: () => [], argv: () => ['grub-install', '/dev/vda'], creates: () => ['/boot/grub'],
+    touches: () => [], argv: () => ['grub-install', '/dev/vda'], creates: () => ['/boot/grub'], keeps: () => ['/var/lib/cache-of-it'],
     regions: () => [{ disk: 'xvda', device: disk, offset: 0, length: 4096 }],
     verify: async () => undefined,
   };
@@ -179,6 +181,8 @@ t.test('runner: files a command creates and the disk region it writes are record
       mkdirSync(join(root, 'boot/grub/i386-pc'), { recursive: true });
       writeFileSync(join(root, 'boot/grub/i386-pc/core.img'), 'core');
       writeFileSync(join(root, 'boot/grub/grubenv'), '# GRUB Environment Block\n');
+      writeFileSync(join(root, 'var/lib/cache-of-it/sub/kept'), 'rewritten');
+      writeFileSync(join(root, 'var/lib/cache-of-it/sub/new'), 'new');
       const b = readFileSync(disk);
       b.write('GRUB boot code', 0);
       writeFileSync(disk, b);
@@ -192,5 +196,7 @@ t.test('runner: files a command creates and the disk region it writes are record
   t.notOk(existsSync(join(root, 'boot/grub/i386-pc')), 'the directory it made is gone');
   t.notOk(existsSync(join(root, 'boot/grub/grubenv')));
   t.ok(existsSync(join(root, 'boot/grub/grub.cfg')), 'what was there stays');
+  t.equal(readFileSync(join(root, 'var/lib/cache-of-it/sub/kept'), 'utf8'), 'before', 'a cache file it rewrote is put back');
+  t.notOk(existsSync(join(root, 'var/lib/cache-of-it/sub/new')), 'a cache file it made is removed');
   t.same(readFileSync(disk), Buffer.concat([head, Buffer.alloc(4096, 7)]), 'the disk start exactly as it was');
 });

@@ -11,6 +11,7 @@ import t from 'tap';
 import { FAMILIES } from '../../src/edits/families.js';
 import { debianSampleTree, DEBIAN_CFG } from '../helpers/edit-context.js';
 import type { DebianRelease } from '../../scripts/images/debian-tree.js';
+import type { CentosRelease } from '../../scripts/images/rhel-tree.js';
 import { rootFs } from '../../src/tree/fs.js';
 import { applyEdits } from '../../src/tree/runner.js';
 import { contextFor, SEED_CFG, sampleTree } from '../helpers/edit-context.js';
@@ -18,7 +19,7 @@ import { repoRoot } from '../helpers/corpus.js';
 
 interface CaseSpec {
   /** The sample tree the case starts from: a RHEL 5 guest (default), or a Debian/Ubuntu release's. */
-  release?: DebianRelease;
+  release?: DebianRelease | CentosRelease;
   config?: string;
   serialSpeed?: number;
   clockFix?: boolean;

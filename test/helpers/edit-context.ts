@@ -8,6 +8,7 @@ import type { EditContext } from '../../src/edits/types.js';
 import { netNaming } from '../../src/edits/context.js';
 import { writeRhel5Tree } from '../../scripts/images/rhel5-tree.js';
 import { writeDebianTree, type DebianRelease } from '../../scripts/images/debian-tree.js';
+import { writeCentosTree, type CentosRelease } from '../../scripts/images/rhel-tree.js';
 import { planDevices } from '../../src/xen/devmap.js';
 import { parseXenConfig } from '../../src/xen/parse.js';
 
@@ -21,10 +22,11 @@ export function sampleTree(): string {
 
 export const DEBIAN_CFG = `name = "deb"\nmemory = 512\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:/var/lib/xen/images/deb.img,xvda,w" ]\nvif = [ "mac=00:16:3e:4e:0a:01,bridge=xenbr0" ]\n`;
 
-/** A Debian or Ubuntu guest tree, file by file (scripts/images/debian-tree.ts). */
-export function debianSampleTree(release: DebianRelease): string {
+/** A Debian, Ubuntu or CentOS guest tree, file by file (scripts/images/debian-tree.ts, rhel-tree.ts). */
+export function debianSampleTree(release: DebianRelease | CentosRelease): string {
   const root = mkdtempSync(join(tmpdir(), 'xen2kvm-edit-'));
-  writeDebianTree({ root, release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
+  if (release === 'centos6' || release === 'centos7') writeCentosTree({ root, boot: join(root, 'boot'), release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
+  else writeDebianTree({ root, release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
   return root;
 }
 

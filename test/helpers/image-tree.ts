@@ -32,11 +32,11 @@ function must(cmd: string, args: string[]): string {
 }
 
 /** Every file of the filesystem at `offset` bytes into `image`. */
-export function imageTree(image: string, offset: number): Tree {
+export function imageTree(image: string, offset: number, type = 'ext4'): Tree {
   const loop = must('losetup', ['--find', '--show', '--read-only', '--offset', String(offset), image]);
   const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-tree-'));
   try {
-    must('mount', ['-o', 'ro,noload', loop, dir]);
+    must('mount', ['-t', type, '-o', type === 'xfs' ? 'ro,norecovery' : 'ro,noload', loop, dir]);
     try {
       return walk(dir);
     } finally {

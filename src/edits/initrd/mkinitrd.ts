@@ -21,10 +21,10 @@ export function initrdArgv(ctx: EditContext): string[] {
     case 'mkinitrd':
       return ['/sbin/mkinitrd', '-f', '--with=virtio_pci', '--with=virtio_blk', '--with=virtio_net', '--builtin=xenblk', image, v];
     case 'dracut':
-      // Not host-only: in the contained chroot the "host" dracut would probe is this
-      // machine (its loop devices, its own disks), not the guest's KVM. Never bake the
-      // host's view of the root into the command line either (dracut#942).
-      return ['dracut', '-f', '--no-hostonly', '--no-hostonly-cmdline', '--add-drivers', VIRTIO.join(' '), image, v];
+      // The virtio drivers and "not host-only" come from /etc/dracut.conf.d (the
+      // dracut-conf edit), which every dracut since RHEL 6's reads; --add-drivers
+      // again here, which every one of them knows.
+      return ['dracut', '-f', '--add-drivers', VIRTIO.join(' '), image, v];
     case 'update-initramfs':
       // -u updates an existing initramfs; -c creates the one a kernel lacks.
       return ['update-initramfs', ctx.kernel.initrd ? '-u' : '-c', '-k', v];
@@ -50,6 +50,8 @@ export const initrd: CommandEdit = {
   // update-initramfs also keeps a checksum per kernel (and may leave a .bak): recorded, so rollback is exact.
   touches: (ctx) => [initrdPath(ctx), ...(ctx.facts.initrdTool === 'update-initramfs' ? [`/var/lib/initramfs-tools/${ctx.kernel.version}`] : [])],
   creates: () => ['/boot'],
+  // Their caches: Debian's dracut rewrites /var/lib/dracut (console-setup), initramfs-tools keeps checksums.
+  keeps: (ctx) => (ctx.facts.initrdTool === 'dracut' ? ['/var/lib/dracut'] : ctx.facts.initrdTool === 'update-initramfs' ? ['/var/lib/initramfs-tools'] : []),
   argv: initrdArgv,
   verify: async (fs, ctx) => {
     const mods = await initrdModules(fs, initrdPath(ctx));

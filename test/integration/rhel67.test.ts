@@ -1,0 +1,56 @@
+// Whole conversions of CentOS 6.10 (GRUB legacy, upstart, dracut 004) and CentOS
+// 7.9 (GRUB 2 with linux16 lines and grubenv, systemd, dracut 033, xfs /boot and
+// root) guests built file by file: exactly the expected files change, a second run
+// changes nothing, rollback gives back every file.
+import { join } from 'node:path';
+import t from 'tap';
+import { buildCentosGuest } from '../../scripts/images/build.js';
+import { CENTOS } from '../../scripts/images/rhel-tree.js';
+import { hostTierOnly, isRoot, workspace, xen2kvm } from '../helpers/system.js';
+import { checkWholeConversion } from '../helpers/conversion.js';
+
+if (!isRoot) {
+  t.fail('the integration tests need root (loop devices, mounts)');
+} else {
+  const ws = workspace();
+  t.teardown(() => ws.cleanup());
+
+  t.test('centos6: converted, every changed file checked, idempotent, rolled back exactly', hostTierOnly, async (t) => {
+    const dir = join(ws.dir, 'c6');
+    const g = await buildCentosGuest(dir, 'centos6');
+    const k = CENTOS.centos6.kernel;
+    const inspected = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+    t.equal(inspected.os.distro, 'centos');
+    t.equal(inspected.initSystem, 'upstart');
+    t.notOk(inspected.edits.includes('inittab'), 'upstart: no inittab getty (it never reads one)');
+    checkWholeConversion(t, ws, g, dir, {
+      family: 'rhel', kernel: k, boot: 'disk', cmdline: /console=ttyS0/, ifnames: false,
+      changed: ['/.autorelabel', `/boot/initramfs-${k}.img`, '/boot/grub/grub.conf', '/etc/dracut.conf.d/90-xen2kvm-virtio.conf', '/etc/securetty', '/etc/udev/rules.d/70-persistent-net.rules'],
+    });
+  });
+
+  t.test('centos7: converted, every changed file checked, idempotent, rolled back exactly', hostTierOnly, async (t) => {
+    const dir = join(ws.dir, 'c7');
+    const g = await buildCentosGuest(dir, 'centos7');
+    const k = CENTOS.centos7.kernel;
+    checkWholeConversion(t, ws, g, dir, {
+      family: 'rhel', kernel: k, boot: 'direct', ifnames: false,
+      cmdline: /^root=\/dev\/mapper\/centos-root ro crashkernel=auto rd\.lvm\.lv=centos\/root rd\.lvm\.lv=centos\/swap rhgb quiet LANG=en_US\.UTF-8 console=tty0 console=ttyS0,115200n8$/,
+      changed: ['/.autorelabel', `/boot/initramfs-${k}.img`, '/boot/grub2/grub.cfg', '/etc/default/grub', '/etc/dracut.conf.d/90-xen2kvm-virtio.conf',
+        '/etc/systemd/system/getty.target.wants/serial-getty@hvc0.service', '/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service'],
+    });
+  });
+
+  t.test('every RHEL rebuild and Fedora is named as itself', async (t) => {
+    const { detectOs } = await import('../../src/guest/release.js');
+    t.equal(detectOs({ redhat: 'Oracle Linux Server release 6.10\n' }).distro, 'oracle');
+    t.equal(detectOs({ redhat: 'Scientific Linux release 6.10 (Carbon)\n' }).distro, 'scientific');
+    t.equal(detectOs({ redhat: 'Fedora release 38 (Thirty Eight)\n' }).distro, 'fedora');
+    t.equal(detectOs({ redhat: 'Red Hat Enterprise Linux Server release 7.9 (Maipo)\n' }).distro, 'rhel');
+    const { familyKey } = await import('../../src/edits/families.js');
+    t.equal(familyKey({ family: 'rhel', distro: 'centos', major: 5 }), 'rhel');
+    t.equal(familyKey({ family: 'rhel', distro: 'oracle', major: 6 }), 'rhel6');
+    t.equal(familyKey({ family: 'rhel', distro: 'scientific', major: 7 }), 'rhel7');
+    t.equal(familyKey({ family: 'rhel', distro: 'fedora', major: 38 }), 'rhel7');
+  });
+}
