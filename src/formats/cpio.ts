@@ -40,8 +40,8 @@ export function readNewc(b: Buffer, offset = 0): { names: string[]; end: number 
   }
 }
 
-/** Every file name in an initrd image. */
-export async function listInitrd(image: Buffer, decompress: Decompress): Promise<string[]> {
+/** Every file name in an initrd image; `onArchive` sees each (decompressed) cpio archive's bytes. */
+export async function listInitrd(image: Buffer, decompress: Decompress, onArchive?: (archive: Buffer) => void): Promise<string[]> {
   const names: string[] = [];
   let b = image;
   for (let rounds = 0; rounds < 16 && b.length > 0; rounds++) {
@@ -53,6 +53,7 @@ export async function listInitrd(image: Buffer, decompress: Decompress): Promise
     if (b.toString('latin1', 0, 4) === '0707') {
       const r = readNewc(b);
       names.push(...r.names);
+      onArchive?.(b.subarray(0, r.end));
       b = b.subarray(r.end);
       continue;
     }

@@ -5,6 +5,8 @@
 // writes recorded, so rollback is exact.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { writeNewc } from '../../scripts/images/cpio-write.js';
 import { join } from 'node:path';
 import t from 'tap';
 import { readVar, setVar } from '../../src/formats/shell-vars.js';
@@ -199,4 +201,20 @@ t.test('runner: files a command creates and the disk region it writes are record
   t.equal(readFileSync(join(root, 'var/lib/cache-of-it/sub/kept'), 'utf8'), 'before', 'a cache file it rewrote is put back');
   t.notOk(existsSync(join(root, 'var/lib/cache-of-it/sub/new')), 'a cache file it made is removed');
   t.same(readFileSync(disk), Buffer.concat([head, Buffer.alloc(4096, 7)]), 'the disk start exactly as it was');
+});
+
+t.test('initrd: a rebuilt image that names a host device is refused', async (t) => {
+  const root = debianSampleTree('debian12');
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const ctx = await contextFor(root, undefined, { host: { devices: [], mounts: [], leaks: ['/dev/loop7', '/dev/mapper/loop0p1'] } });
+  const initrd = DEBIAN_EDITS.find((e) => e.id === 'initrd') as CommandEdit<typeof ctx>;
+  const image = (cmdline: string) => gzipSync(writeNewc([
+    { name: `lib/modules/${ctx.kernel.version}/kernel/drivers/block/virtio_blk.ko`, type: 'file', data: Buffer.from('m') },
+    { name: `lib/modules/${ctx.kernel.version}/kernel/drivers/virtio/virtio_pci.ko`, type: 'file', data: Buffer.from('m') },
+    { name: 'etc/cmdline.d/90root.conf', type: 'file', data: Buffer.from(cmdline) },
+  ]));
+  writeFileSync(join(root, `boot/initrd.img-${ctx.kernel.version}`), image('root=UUID=0e4c8b2a-6d1f-4f3e-a2b7-5c9d8e7f6a10\n'));
+  await initrd.verify(rootFs(root), ctx);
+  writeFileSync(join(root, `boot/initrd.img-${ctx.kernel.version}`), image('root=/dev/mapper/loop0p1\n'));
+  await t.rejects(initrd.verify(rootFs(root), ctx), /names the host's \/dev\/mapper\/loop0p1/);
 });

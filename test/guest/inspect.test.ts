@@ -18,7 +18,10 @@ t.test('the seed RHEL 5.3 guest', async (t) => {
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const f = await inspectGuest(rootFs(root));
   t.match(f.os, { family: 'rhel', version: '5.3' });
-  t.same(f.bootloader, { kind: 'grub-legacy', config: '/boot/grub/grub.conf', links: ['/boot/grub/menu.lst', '/etc/grub.conf'] });
+  t.same(f.bootloader, {
+    kind: 'grub-legacy', config: '/boot/grub/grub.conf', links: ['/boot/grub/menu.lst', '/etc/grub.conf'],
+    entries: [{ title: 'Red Hat Enterprise Linux Server (2.6.18-128.1.16.el5)', version: '2.6.18-128.1.16.el5' }, { title: 'Red Hat Enterprise Linux Server (2.6.18-128.1.16.el5xen)', version: '2.6.18-128.1.16.el5xen' }],
+  });
   t.equal(f.initSystem, 'sysvinit');
   t.equal(f.initrdTool, 'mkinitrd');
   t.equal(f.selinux, 'enforcing');

@@ -36,7 +36,10 @@ if (!isRoot) {
         [RHEL5_XEN_KERNEL, true, false, false, true],
         [RHEL5_KERNEL, false, true, false, false],
       ]);
-      t.same(j.bootloader, { kind: 'grub-legacy', config: '/boot/grub/grub.conf', links: ['/boot/grub/menu.lst', '/etc/grub.conf'] });
+      t.same(j.bootloader, {
+        kind: 'grub-legacy', config: '/boot/grub/grub.conf', links: ['/boot/grub/menu.lst', '/etc/grub.conf'],
+        entries: [{ title: 'Red Hat Enterprise Linux Server (2.6.18-128.1.16.el5)', version: '2.6.18-128.1.16.el5' }, { title: 'Red Hat Enterprise Linux Server (2.6.18-128.1.16.el5xen)', version: '2.6.18-128.1.16.el5xen' }],
+      });
       t.same(j.filesystems.map((f: { name: string; fstype: string; mountpoint?: string; label?: string }) => [f.name, f.fstype, f.mountpoint ?? null, f.label ?? null]), [
         ['/dev/xvda1', 'ext3', '/boot', '/boot'],
         ['/dev/VolGroup00/LogVol00', 'ext3', '/', null],

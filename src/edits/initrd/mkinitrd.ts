@@ -33,10 +33,15 @@ export function initrdArgv(ctx: EditContext): string[] {
   }
 }
 
-export async function initrdModules(fs: RootFs, path: string): Promise<Set<string>> {
+/** The modules an initrd holds, and which of the `needles` (host device paths, the host's root UUID) occur in its files. */
+export async function initrdModules(fs: RootFs, path: string, needles: string[] = []): Promise<Set<string> & { found?: string[] }> {
   const image = await fs.read(path, 512 * 1024 * 1024);
   if (!image) throw new Error(`${path} does not exist after the rebuild`);
-  return moduleNames(await listInitrd(image, decompressWith(externalDecompress)));
+  const found = new Set<string>();
+  const names = await listInitrd(image, decompressWith(externalDecompress), (archive) => {
+    for (const n of needles) if (n && archive.includes(n, 0, 'latin1')) found.add(n);
+  });
+  return Object.assign(moduleNames(names), { found: [...found] });
 }
 
 export const initrd: CommandEdit = {
@@ -54,7 +59,13 @@ export const initrd: CommandEdit = {
   keeps: (ctx) => (ctx.facts.initrdTool === 'dracut' ? ['/var/lib/dracut'] : ctx.facts.initrdTool === 'update-initramfs' ? ['/var/lib/initramfs-tools'] : []),
   argv: initrdArgv,
   verify: async (fs, ctx) => {
-    const mods = await initrdModules(fs, initrdPath(ctx));
+    // The host's own device paths or root UUID inside it would send the guest looking for disks it does not have.
+    const needles = ctx.host.leaks.filter((l) => l.length >= 8);
+    const mods = await initrdModules(fs, initrdPath(ctx), needles);
+    if (mods.found?.length) {
+      throw new UserError(`the rebuilt initrd ${initrdPath(ctx)} names the host's ${mods.found.join(', ')} (a host-only image built for this machine, not for the guest); the old initrd was put back`,
+        'Set hostonly="no" in the guest\'s dracut configuration (xen2kvm writes /etc/dracut.conf.d/90-xen2kvm-virtio.conf; a later file may override it), then convert again.');
+    }
     const builtin = (m: string) => ctx.kernel.virtioDrivers[m] === 'builtin';
     const missing = ['virtio_blk', 'virtio_pci'].filter((m) => !mods.has(m) && !builtin(m));
     if (missing.length > 0) {
