@@ -29,12 +29,16 @@ export function buildEditContext(guest: XenGuest, facts: GuestFacts, kernel: Ker
 
 /**
  * Whether eth0 keeps its name under virtio. udev's predictable names (Debian 9+,
- * Ubuntu 15.10+, any systemd Debian without 70-persistent-net.rules) call a virtio
- * NIC ens3, and a configuration written for eth0 brings nothing up: net.ifnames=0
- * keeps the kernel's names. A configuration that names no ethN needs nothing.
+ * Ubuntu 15.10+, any systemd Debian without 70-persistent-net.rules; RHEL 7 and
+ * Fedora for an ifcfg-ethN without HWADDR=) call a virtio NIC ens3, and a
+ * configuration written for eth0 brings nothing up: net.ifnames=0 keeps the
+ * kernel's names. A configuration that names no ethN needs nothing.
  */
 export function netNaming(facts: GuestFacts): EditContext['netNames'] {
-  if (facts.os.family !== 'debian' || facts.initSystem !== 'systemd') return 'keep';
+  if (facts.initSystem !== 'systemd') return 'keep';
+  // RHEL 7 / Fedora: an ifcfg-ethN with HWADDR= keeps its name (RHEL's udev rule renames by it); one without does not.
+  if (facts.os.family === 'rhel') return facts.network.unpinned.some((n) => /^eth\d+$/.test(n)) ? 'ifnames-off' : 'keep';
+  if (facts.os.family !== 'debian') return 'keep';
   const names = facts.network.names;
   return names.length === 0 || names.some((n) => /^eth\d+$/.test(n)) ? 'ifnames-off' : 'keep';
 }

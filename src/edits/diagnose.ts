@@ -37,6 +37,7 @@ const MEANING: Record<string, string> = {
   'initramfs-conf': 'MODULES=dep builds an initramfs with the Xen drivers only',
   'dracut-conf': 'dracut\'s configuration does not ask for the virtio drivers: the next kernel update builds an initramfs without them',
   'active-consoles': '/etc/sysconfig/init still lists the Xen console (hvc0) in ACTIVE_CONSOLES',
+  'grub-kopt': 'menu.lst\'s # kopt= still says console=hvc0: the next kernel upgrade (update-grub) puts it back on every kernel line',
   grubenv: 'grubenv\'s saved_entry names an entry that does not boot the kernel chosen for KVM',
 };
 

@@ -26,6 +26,7 @@ import { upstartConsole } from './console/upstart.js';
 import { dracutConfEdit } from './initrd/dracut-conf.js';
 import { activeConsoles } from './console/active-consoles.js';
 import { grubenv } from './grub2/grubenv.js';
+import { grubKopt } from './grub-legacy/kopt.js';
 import type { OsInfo } from '../guest/release.js';
 import type { Edit } from './types.js';
 
@@ -56,6 +57,7 @@ export const RHEL_EDITS: Edit[] = [
 export const DEBIAN_EDITS: Edit[] = [
   grubDefault,
   grubConsole,
+  grubKopt,
   deviceMap,
   grub2Defaults,
   inittab,

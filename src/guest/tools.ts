@@ -17,6 +17,8 @@ export interface NetworkFacts {
   tools: ('ifupdown' | 'netplan' | 'ifcfg')[];
   /** Interface names the configuration brings up (eth0 …). */
   names: string[];
+  /** Of those, the ones nothing pins to a MAC (an ifcfg file without HWADDR=): udev may rename them. */
+  unpinned: string[];
 }
 
 async function firstPresent(fs: RootFs, paths: string[]): Promise<string | undefined> {
@@ -90,5 +92,10 @@ export async function networkFacts(fs: RootFs): Promise<NetworkFacts> {
   const ifcfg = (await fs.list('/etc/sysconfig/network-scripts')).filter((f) => /^ifcfg-/.test(f) && f !== 'ifcfg-lo');
   if (ifcfg.length) tools.push('ifcfg');
   add(ifcfg.map((f) => f.slice('ifcfg-'.length)));
-  return { tools, names };
+  const unpinned: string[] = [];
+  for (const f of ifcfg) {
+    const text = (await fs.readText(`/etc/sysconfig/network-scripts/${f}`)) ?? '';
+    if (!/^\s*HWADDR=["']?[0-9A-Fa-f:]{17}/m.test(text)) unpinned.push(f.slice('ifcfg-'.length));
+  }
+  return { tools, names, unpinned };
 }

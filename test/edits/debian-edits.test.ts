@@ -112,7 +112,7 @@ t.test('kernel arguments: Xen ones dropped, console, names, idempotent', async (
   t.same(once, ['root=/dev/vda1', 'ro', 'quiet', 'console=tty0', 'console=ttyS0,115200n8', 'net.ifnames=0']);
   t.same(kvmKernelArgs(once, ctx, 'test'), once, 'idempotent');
   t.same(kvmKernelArgs(['ro', 'net.ifnames=1'], ctx, 'test'), ['ro', 'net.ifnames=1', 'console=tty0', 'console=ttyS0,115200n8'], 'a chosen net.ifnames is left alone');
-  t.equal(netNaming({ ...ctx.facts, network: { tools: ['ifupdown'], names: ['ens3'] } }), 'keep', 'a configuration for predictable names needs nothing');
+  t.equal(netNaming({ ...ctx.facts, network: { tools: ['ifupdown'], names: ['ens3'], unpinned: [] } }), 'keep', 'a configuration for predictable names needs nothing');
 });
 
 t.test('grub-mkconfig: the result is checked for host devices and the serial console', async (t) => {
@@ -217,4 +217,16 @@ t.test('initrd: a rebuilt image that names a host device is refused', async (t) 
   await initrd.verify(rootFs(root), ctx);
   writeFileSync(join(root, `boot/initrd.img-${ctx.kernel.version}`), image('root=/dev/mapper/loop0p1\n'));
   await t.rejects(initrd.verify(rootFs(root), ctx), /names the host's \/dev\/mapper\/loop0p1/);
+});
+
+t.test('interface names on RHEL 7: ifcfg with HWADDR keeps eth0, one without gets net.ifnames=0', async (t) => {
+  const root = debianSampleTree('centos7');
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  t.equal((await contextFor(root)).netNames, 'keep', 'HWADDR pins eth0');
+  const ifcfg = join(root, 'etc/sysconfig/network-scripts/ifcfg-eth0');
+  writeFileSync(ifcfg, readFileSync(ifcfg, 'utf8').replace(/^HWADDR=.*\n/m, ''));
+  const ctx = await contextFor(root);
+  t.same(ctx.facts.network.unpinned, ['eth0']);
+  t.equal(ctx.netNames, 'ifnames-off');
+  t.same(kvmKernelArgs(['ro', 'console=hvc0'], ctx, 'test'), ['ro', 'console=tty0', 'console=ttyS0,115200n8', 'net.ifnames=0']);
 });
