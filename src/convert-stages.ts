@@ -162,17 +162,19 @@ export async function decideBoot(run: RunState, opened: Opened, facts: GuestFact
 async function hostSide(run: RunState, opened: Opened, boot: BootMode): Promise<HostSide> {
   const mounted = opened.mounted;
   const map = planDevices(run.guest, { machine: run.opts.domain.machine ?? 'pc', hvmVirtio: !!run.opts.domain.hvmVirtio });
-  const nameOf = (device: string): string | undefined => {
-    const d = opened.attached.devices.find((x) => x.device === device);
+  const deviceOf = (device: string) => opened.attached.devices.find((x) => x.device === device);
+  const nameOf = (d: ReturnType<typeof deviceOf>): string | undefined => {
     if (!d) return undefined;
     if (d.kind === 'lv') return `/dev/mapper/${d.vg!.replace(/-/g, '--')}-${d.lv!.replace(/-/g, '--')}`;
     if (d.kind !== 'partition' && d.kind !== 'disk') return undefined;
     return renameGuestDevice(map, `/dev/${d.vdev}${d.partition > 0 ? d.partition : ''}`);
   };
-  const named = mounted.mounts.map((m) => ({ m, name: nameOf(m.device) }));
+  const named = mounted.mounts.map((m) => {
+    const d = deviceOf(m.device);
+    return { m, name: nameOf(d), uuid: d?.uuid };
+  });
   const nameable = named.every((x) => x.name && (x.m.fstype !== 'btrfs' || x.m.mountpoint === '/'));
-  const uuidOf = (device: string) => opened.attached.devices.find((x) => x.device === device)?.uuid;
-  const devices = named.map(({ m, name }) => ({ host: m.device, name: nameable ? name! : m.device, ...(nameable && uuidOf(m.device) ? { uuid: uuidOf(m.device)! } : {}) }));
+  const devices = named.map(({ m, name, uuid }) => ({ host: m.device, name: nameable ? name! : m.device, ...(nameable && uuid ? { uuid } : {}) }));
   const mounts = nameable ? named.map(({ m, name }) => ({
     mountpoint: m.mountpoint, name: name!, fstype: m.fstype,
     options: m.fstype === 'btrfs' && mounted.rootSubvol && mounted.rootSubvol !== '/' ? `rw,subvol=${mounted.rootSubvol}` : 'rw',
@@ -183,7 +185,7 @@ async function hostSide(run: RunState, opened: Opened, boot: BootMode): Promise<
   if (boot !== 'mbr' || !disk?.table || run.opts.dryRun) return { devices, mounts, leaks };
   const first = Math.min(...disk.table.partitions.map((p) => p.startBytes));
   const bootMount = mounted.mounts.find((m) => m.mountpoint === '/boot') ?? mounted.mounts.find((m) => m.mountpoint === '/')!;
-  const bootDev = opened.attached.devices.find((d) => d.device === bootMount.device);
+  const bootDev = deviceOf(bootMount.device);
   // The whole disk as a block device is attached in the apply stage, after the read-write remount.
   return {
     devices, mounts, leaks,

@@ -7,7 +7,7 @@ import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from '../formats/grub
 import { parseGrub2Cfg } from '../formats/grub2.js';
 import { cappedDecompress } from './decompress.js';
 import type { RootFs } from '../tree/fs.js';
-import { compareVersions, initrdFor, readKernelConfig, xenFlavour, type KernelFacts } from './kernels.js';
+import { compareVersions, initrdFor, readKernelConfig, VIRTIO_MODULES, xenFlavour, type KernelFacts } from './kernels.js';
 import { detectOs, type OsInfo } from './release.js';
 import { grub2Tools, networkFacts, type Grub2Tools, type NetworkFacts } from './tools.js';
 
@@ -160,7 +160,7 @@ async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: D
     const drivers: Record<string, 'builtin' | 'module'> = { ...(fromConfig?.drivers ?? {}) };
     // Without a config: modules.builtin names what is built in, modules.dep what is a module.
     const builtin = moduleNames(((await fs.readText(`/lib/modules/${version}/modules.builtin`, 4 * 1024 * 1024)) ?? '').split('\n').filter(Boolean));
-    for (const m of ['virtio_blk', 'virtio_pci', 'virtio_net', 'virtio_ring', 'virtio', 'virtio_scsi']) {
+    for (const m of VIRTIO_MODULES) {
       if (!drivers[m] && builtin.has(m)) drivers[m] = 'builtin';
       if (!drivers[m] && modules.has(m)) drivers[m] = 'module';
     }

@@ -29,6 +29,9 @@ const VIRTIO_CONFIG: Record<string, string> = {
   CONFIG_SCSI_VIRTIO: 'virtio_scsi',
 };
 
+/** The virtio drivers xen2kvm looks for in a kernel, by module name. */
+export const VIRTIO_MODULES = Object.values(VIRTIO_CONFIG);
+
 /** Reads a kernel `config-VER` file: Xen-only? which virtio drivers? */
 export function readKernelConfig(text: string): { xenOnly: boolean; drivers: Record<string, 'builtin' | 'module'> } {
   const xenOnly = /^CONFIG_X86_(64_)?XEN=y/m.test(text);

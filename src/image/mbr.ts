@@ -2,7 +2,7 @@
 // none, and then KVM's BIOS finds nothing to boot ("No bootable device"). Real
 // loaders are recognised by their signatures; anything else is "unknown boot
 // code", which is not trusted to boot the guest.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readRegion } from '../tree/files.js';
 
 export type BootCode = 'empty' | 'grub-legacy' | 'grub2' | 'syslinux' | 'lilo' | 'unknown';
 
@@ -25,14 +25,7 @@ export function identifyBootCode(code: Buffer): BootCode {
 
 /** Reads and names the boot code of a disk (or image). */
 export function mbrBootCode(device: string): BootCode {
-  const fd = openSync(device, 'r');
-  try {
-    const b = Buffer.alloc(440);
-    readSync(fd, b, 0, 440, 0);
-    return identifyBootCode(b);
-  } finally {
-    closeSync(fd);
-  }
+  return identifyBootCode(Buffer.concat([readRegion(device, 0, 440), Buffer.alloc(440)]).subarray(0, 440));
 }
 
 /** True when the MBR holds a boot loader we recognise. */

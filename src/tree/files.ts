@@ -2,7 +2,7 @@
 // into the backup area, and sha256s. Paths are guest paths resolved inside the
 // guest's root, so a guest symlink never leads a write out to the host.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import type { RootFs } from './fs.js';
 import { environmentError } from '../errors.js';
@@ -88,4 +88,31 @@ export function readState(hostPath: string): FileState {
   const st = lstatSync(hostPath);
   if (!st.isFile()) throw new Error(`${hostPath} is not a regular file`);
   return { data: readFileSync(hostPath), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}
+
+/** `length` bytes of a device (or image) at `offset`. */
+export function readRegion(device: string, offset: number, length: number): Buffer {
+  const fd = openSync(device, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function writeRegion(device: string, offset: number, data: Buffer): void {
+  const fd = openSync(device, 'r+');
+  try {
+    writeSync(fd, data, 0, data.length, offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,12 +1,12 @@
 // Puts a guest back as it was before a conversion run, from the backups and the
 // manifest that run left in the guest. Newest change first; a change already
 // undone is skipped, so running it twice is harmless.
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, rmdirSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { RootFs } from './fs.js';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
-import { atomicWrite, hostPathNoFollow, sha256 } from './files.js';
+import { atomicWrite, hostPathNoFollow, readRegion, sha256, writeRegion } from './files.js';
 import { BACKUP_ROOT, type DiskDevices, type Manifest } from './manifest.js';
 
 /** Every conversion run recorded in the guest, oldest first. */
@@ -86,33 +86,6 @@ export async function restoreEntries(fs: RootFs, backupDir: string, manifest: Ma
     }
   }
   return done;
-}
-
-/** `length` bytes of a device (or image) at `offset`. */
-export function readRegion(device: string, offset: number, length: number): Buffer {
-  const fd = openSync(device, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buf, got, length - got, offset + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeRegion(device: string, offset: number, data: Buffer): void {
-  const fd = openSync(device, 'r+');
-  try {
-    writeSync(fd, data, 0, data.length, offset);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function exists(p: string): boolean {

@@ -10,9 +10,9 @@ import { environmentError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { checkInterrupted } from '../cleanup.js';
 import { pausePoint } from '../debug.js';
-import { atomicWrite, hostPathNoFollow, mkdirsInRoot, readState, sha256 } from './files.js';
+import { atomicWrite, hostPathNoFollow, mkdirsInRoot, readRegion, readState, sha256 } from './files.js';
 import { BACKUP_ROOT, type Manifest, type ManifestEntry } from './manifest.js';
-import { readRegion, restoreEntries } from './rollback.js';
+import { restoreEntries } from './rollback.js';
 import type { Edit } from './types.js';
 
 export interface EditOutcome {
@@ -100,6 +100,13 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
   };
   /** The entry of a file this run already backed up (several edits may change one file). */
   const modifiedEntry = (path: string) => manifest?.entries.find((e) => e.action === 'modified' && e.path === path) as Extract<ManifestEntry, { action: 'modified' }> | undefined;
+  /** Backs a guest file up and records it as modified by `edit`; returns the entry. */
+  const backupModified = async (path: string, edit: string): Promise<Extract<ManifestEntry, { action: 'modified' }>> => {
+    const { rel, state } = await backup(path);
+    const entry = { action: 'modified' as const, edit, path, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) };
+    await record(entry);
+    return entry;
+  };
   const backup = async (path: string): Promise<{ rel: string; state: ReturnType<typeof readState> }> => {
     const host = await fs.resolve(path);
     const state = readState(host);
@@ -141,12 +148,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
           if (after === before) continue;
           change(real, diffOf(real, before, after));
           if (opts.dryRun) continue;
-          let entry = modifiedEntry(real);
-          if (!entry) {
-            const { rel, state } = await backup(real);
-            entry = { action: 'modified', edit: edit.id, path: real, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) };
-            await record(entry);
-          }
+          const entry = modifiedEntry(real) ?? (await backupModified(real, edit.id));
           atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
           // Saved with the next entry, or at the end (rollback does not need it).
           entry.sha256After = sha256(Buffer.from(after, 'latin1'));
@@ -196,17 +198,14 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
         for (const path of touches) {
           if (modifiedEntry(path)) continue;
           if ((await fs.kind(path)) === 'file') {
-            const { rel, state } = await backup(path);
-            await record({ action: 'modified', edit: edit.id, path, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) });
+            await backupModified(path, edit.id);
           } else {
             await record({ action: 'created', edit: edit.id, path, sha256After: '' });
           }
         }
         // A command's own caches: every file backed up first (restored by rollback if it changes them).
         for (const [path, kind] of await treeListing(fs, edit.keeps?.(ctx) ?? [])) {
-          if (kind !== 'file' || touches.includes(path) || modifiedEntry(path) || (await fs.linkTarget(path)) !== undefined || (await fs.kind(path)) !== 'file') continue;
-          const { rel, state } = await backup(path);
-          await record({ action: 'modified', edit: edit.id, path, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) });
+          if (kind === 'file' && !touches.includes(path) && !modifiedEntry(path)) await backupModified(path, edit.id);
         }
         for (const r of edit.regions?.(ctx) ?? []) {
           const data = readRegion(r.device, r.offset, r.length);
@@ -229,6 +228,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
             for (const [path, kind] of await treeListing(fs, watched)) {
               if (before.has(path) || touches.includes(path)) continue;
               if (kind === 'dir') await record({ action: 'created', edit: edit.id, path, sha256After: '', dir: true });
+              else if (kind === 'link') await record({ action: 'symlinked', edit: edit.id, path, target: (await fs.linkTarget(path))! });
               else await record({ action: 'created', edit: edit.id, path, sha256After: sha256((await fs.read(path, 1024 * 1024 * 1024)) ?? '') });
             }
           }
@@ -282,22 +282,22 @@ function lastLine(s: string): string {
   return s.split('\n').filter((l) => l.trim()).pop()?.trim().slice(0, 300) ?? s;
 }
 
-/** Every path under the given guest directories (walked in order, parents before children), with its kind. */
-async function treeListing(fs: RootFs, dirs: string[]): Promise<Map<string, 'dir' | 'file'>> {
-  const out = new Map<string, 'dir' | 'file'>();
+/** Every path under the given guest directories (walked in order, parents before children), with its kind (links not followed). */
+async function treeListing(fs: RootFs, dirs: string[]): Promise<Map<string, 'dir' | 'file' | 'link'>> {
+  const out = new Map<string, 'dir' | 'file' | 'link'>();
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > 6) return;
     for (const name of (await fs.list(dir)).sort()) {
       const p = `${dir}/${name}`;
       if ((await fs.linkTarget(p)) !== undefined) {
-        out.set(p, 'file');
+        out.set(p, 'link');
         continue;
       }
       const k = await fs.kind(p);
       if (k === 'dir') {
         out.set(p, 'dir');
         await walk(p, depth + 1);
-      } else if (k) out.set(p, 'file');
+      } else if (k === 'file') out.set(p, 'file');
     }
   };
   for (const d of dirs) if ((await fs.kind(d)) === 'dir') await walk(d, 0);

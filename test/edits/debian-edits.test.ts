@@ -3,7 +3,7 @@
 // the GRUB 2 checks, and the runner's command features the boot loader needs —
 // a fallible command put back, files a command creates and the disk's start it
 // writes recorded, so rollback is exact.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, lstatSync, readlinkSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { writeNewc } from '../../scripts/images/cpio-write.js';
@@ -20,7 +20,7 @@ import { rootFs } from '../../src/tree/fs.js';
 import { applyEdits } from '../../src/tree/runner.js';
 import { rollbackGuest } from '../../src/tree/rollback.js';
 import type { CommandEdit } from '../../src/tree/types.js';
-import { contextFor, debianSampleTree } from '../helpers/edit-context.js';
+import { contextFor, releaseSampleTree } from '../helpers/edit-context.js';
 import { RELEASES, type DebianRelease } from '../../scripts/images/debian-tree.js';
 
 t.test('shell-variable files: read and set, quoting and CRLF kept', async (t) => {
@@ -69,7 +69,7 @@ t.test('every Debian and Ubuntu sample: family, init, net naming, edits planned'
     ubuntu2004: { init: 'systemd', names: 'ifnames-off', netplan: true },
   };
   for (const release of Object.keys(RELEASES) as DebianRelease[]) {
-    const root = debianSampleTree(release);
+    const root = releaseSampleTree(release);
     t.teardown(() => rmSync(root, { recursive: true, force: true }));
     const ctx = await contextFor(root, 'name = "d"\ndisk = [ "file:/x.img,xvda,w" ]\nvif = [ "mac=00:16:3e:4e:0a:01" ]\n');
     t.equal(ctx.facts.os.family, 'debian', `${release}: Debian family`);
@@ -90,7 +90,7 @@ t.test('every Debian and Ubuntu sample: family, init, net naming, edits planned'
 });
 
 t.test('systemd: serial-getty@hvc0 links renamed to ttyS0; rollback puts them back', async (t) => {
-  const root = debianSampleTree('debian12');
+  const root = releaseSampleTree('debian12');
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const ctx = await contextFor(root);
   const edit = DEBIAN_EDITS.find((e) => e.id === 'serial-getty')!;
@@ -105,7 +105,7 @@ t.test('systemd: serial-getty@hvc0 links renamed to ttyS0; rollback puts them ba
 });
 
 t.test('kernel arguments: Xen ones dropped, console, names, idempotent', async (t) => {
-  const root = debianSampleTree('debian12');
+  const root = releaseSampleTree('debian12');
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const ctx = await contextFor(root);
   const once = kvmKernelArgs(['root=/dev/xvda1', 'ro', 'console=hvc0', 'xencons=tty', 'clocksource=xen', 'xen_blkfront.sda_is_xvda=1', 'quiet'], ctx, 'test');
@@ -116,7 +116,7 @@ t.test('kernel arguments: Xen ones dropped, console, names, idempotent', async (
 });
 
 t.test('grub-mkconfig: the result is checked for host devices and the serial console', async (t) => {
-  const root = debianSampleTree('debian12');
+  const root = releaseSampleTree('debian12');
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const ctx = await contextFor(root, undefined, { host: { devices: [], mounts: [], leaks: ['/dev/loop7', '1111-2222'] } });
   const good = `terminal_input serial console\nterminal_output serial console\nmenuentry 'Debian' {\n\tlinux\t/boot/vmlinuz-${ctx.kernel.version} root=UUID=abcd ro console=tty0 console=ttyS0,115200n8 net.ifnames=0\n}\n`;
@@ -134,7 +134,7 @@ t.test('grub-mkconfig: the result is checked for host devices and the serial con
 });
 
 t.test('runner: a fallible command that fails is put back and the run goes on', async (t) => {
-  const root = debianSampleTree('ubuntu1404');
+  const root = releaseSampleTree('ubuntu1404');
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const ctx = await contextFor(root);
   const cfg = join(root, 'boot/grub/grub.cfg');
@@ -158,7 +158,7 @@ t.test('runner: a fallible command that fails is put back and the run goes on', 
 });
 
 t.test('runner: files a command creates and the disk region it writes are recorded and rolled back', async (t) => {
-  const root = debianSampleTree('debian12');
+  const root = releaseSampleTree('debian12');
   const scratch = mkdtempSync(join(tmpdir(), 'xen2kvm-disk-'));
   t.teardown(() => {
     rmSync(root, { recursive: true, force: true });
@@ -182,6 +182,7 @@ t.test('runner: files a command creates and the disk region it writes are record
     runInGuest: async () => {
       mkdirSync(join(root, 'boot/grub/i386-pc'), { recursive: true });
       writeFileSync(join(root, 'boot/grub/i386-pc/core.img'), 'core');
+      symlinkSync('core.img', join(root, 'boot/grub/i386-pc/core.link'));
       writeFileSync(join(root, 'boot/grub/grubenv'), '# GRUB Environment Block\n');
       writeFileSync(join(root, 'var/lib/cache-of-it/sub/kept'), 'rewritten');
       writeFileSync(join(root, 'var/lib/cache-of-it/sub/new'), 'new');
@@ -195,7 +196,7 @@ t.test('runner: files a command creates and the disk region it writes are record
   await t.rejects(rollbackGuest(rootFs(root), 'g1'), /changed the start of disk xvda .* not attached/, 'the disk must be there to roll back');
   const done = await rollbackGuest(rootFs(root), 'g1', { xvda: disk });
   t.ok(done);
-  t.notOk(existsSync(join(root, 'boot/grub/i386-pc')), 'the directory it made is gone');
+  t.notOk(existsSync(join(root, 'boot/grub/i386-pc')), 'the directory it made is gone, with the link it made in it');
   t.notOk(existsSync(join(root, 'boot/grub/grubenv')));
   t.ok(existsSync(join(root, 'boot/grub/grub.cfg')), 'what was there stays');
   t.equal(readFileSync(join(root, 'var/lib/cache-of-it/sub/kept'), 'utf8'), 'before', 'a cache file it rewrote is put back');
@@ -204,7 +205,7 @@ t.test('runner: files a command creates and the disk region it writes are record
 });
 
 t.test('initrd: a rebuilt image that names a host device is refused', async (t) => {
-  const root = debianSampleTree('debian12');
+  const root = releaseSampleTree('debian12');
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const ctx = await contextFor(root, undefined, { host: { devices: [], mounts: [], leaks: ['/dev/loop7', '/dev/mapper/loop0p1'] } });
   const initrd = DEBIAN_EDITS.find((e) => e.id === 'initrd') as CommandEdit<typeof ctx>;
@@ -220,7 +221,7 @@ t.test('initrd: a rebuilt image that names a host device is refused', async (t) 
 });
 
 t.test('interface names on RHEL 7: ifcfg with HWADDR keeps eth0, one without gets net.ifnames=0', async (t) => {
-  const root = debianSampleTree('centos7');
+  const root = releaseSampleTree('centos7');
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   t.equal((await contextFor(root)).netNames, 'keep', 'HWADDR pins eth0');
   const ifcfg = join(root, 'etc/sysconfig/network-scripts/ifcfg-eth0');

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { FAMILIES } from '../../src/edits/families.js';
-import { debianSampleTree, DEBIAN_CFG } from '../helpers/edit-context.js';
+import { releaseSampleTree, DEBIAN_CFG } from '../helpers/edit-context.js';
 import type { DebianRelease } from '../../scripts/images/debian-tree.js';
 import type { CentosRelease } from '../../scripts/images/rhel-tree.js';
 import { rootFs } from '../../src/tree/fs.js';
@@ -49,7 +49,7 @@ for (const id of readdirSync(base).sort()) {
       t.test(name, async (t) => {
         const dir = join(base, id, name);
         const spec: CaseSpec = existsSync(join(dir, 'case.json')) ? JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) : {};
-        const root = spec.release ? debianSampleTree(spec.release) : sampleTree();
+        const root = spec.release ? releaseSampleTree(spec.release) : sampleTree();
         t.teardown(() => rmSync(root, { recursive: true, force: true }));
         for (const p of spec.absent ?? []) rmSync(join(root, p), { force: true });
         const before = files(join(dir, 'before'));

@@ -23,7 +23,7 @@ export function sampleTree(): string {
 export const DEBIAN_CFG = `name = "deb"\nmemory = 512\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:/var/lib/xen/images/deb.img,xvda,w" ]\nvif = [ "mac=00:16:3e:4e:0a:01,bridge=xenbr0" ]\n`;
 
 /** A Debian, Ubuntu or CentOS guest tree, file by file (scripts/images/debian-tree.ts, rhel-tree.ts). */
-export function debianSampleTree(release: DebianRelease | CentosRelease): string {
+export function releaseSampleTree(release: DebianRelease | CentosRelease): string {
   const root = mkdtempSync(join(tmpdir(), 'xen2kvm-edit-'));
   if (release === 'centos6' || release === 'centos7') writeCentosTree({ root, boot: join(root, 'boot'), release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
   else writeDebianTree({ root, release, macs: ['00:16:3e:4e:0a:01'], hostname: release });

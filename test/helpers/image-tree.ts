@@ -10,7 +10,8 @@ import { join } from 'node:path';
 
 export type Tree = Record<string, string>;
 
-function walk(root: string, dir = '', out: Tree = {}): Tree {
+/** Every entry under a host directory, by path relative to it. */
+export function walk(root: string, dir = '', out: Tree = {}): Tree {
   for (const name of readdirSync(join(root, dir)).sort()) {
     const rel = `${dir}/${name}`;
     const st = lstatSync(join(root, rel));

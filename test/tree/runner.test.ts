@@ -1,8 +1,7 @@
 // The edit runner on a guest tree (no disks): backups, manifest, atomic writes
 // that keep mode and owner, dry-run, failure rollback, and `rollback` restoring
 // the tree exactly.
-import { chmodSync, chownSync, lstatSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, lstatSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
@@ -14,21 +13,7 @@ import { rootFs } from '../../src/tree/fs.js';
 import { writeNewc } from '../../scripts/images/cpio-write.js';
 import { RHEL5_KERNEL } from '../../scripts/images/rhel5-tree.js';
 import { contextFor, sampleTree } from '../helpers/edit-context.js';
-
-/** path → mode + sha256 (files) or link target, for every entry under root. */
-function snapshot(root: string, dir = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(root, dir)).sort()) {
-    const rel = `${dir}/${name}`;
-    const st = lstatSync(join(root, rel));
-    if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(join(root, rel))}`;
-    else if (st.isDirectory()) {
-      out[rel] = `dir ${(st.mode & 0o7777).toString(8)}`;
-      Object.assign(out, snapshot(root, rel));
-    } else out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${createHash('sha256').update(readFileSync(join(root, rel))).digest('hex')}`;
-  }
-  return out;
-}
+import { walk as snapshot } from '../helpers/image-tree.js';
 
 /** A fake mkinitrd: writes an initrd with (or without) the virtio modules. */
 function fakeMkinitrd(root: string, withVirtio: boolean) {
