@@ -27,6 +27,10 @@ PACKAGES=(
   cryptsetup-bin    # guests on LUKS (opened with --key)
   xfsprogs          # CentOS 7 sample guests (xfs /boot and root)
   debootstrap       # the real Debian 12 guests of scripts/boot-proof (scripts/images/debian-guest)
+  ansible-core      # ansible/ playbooks (estate migration) and scripts/fleet-demo
+  openssh-server    # scripts/fleet-demo's sshd (loopback only): the Xen and KVM hosts it drives
+  openssh-client    # ssh: Ansible's connection, dd | ssh disk transfers
+  sshfs             # ansible/inspect.yml reads Xen hosts' image files read-only over sshfs
 )
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
