@@ -8,6 +8,7 @@
 set -uo pipefail
 name=$1 timeout=$2 log=$3 ip=${4:-}
 v() { virsh -q -c qemu:///system "$@"; }
+last_lines() { tail -n 5 "$log" | tr -d '\r' | tr '\n' '|'; }   # of the console, for an error
 mkdir -p "$(dirname "$log")"
 start=$(date +%s)
 v start --paused "$name" >/dev/null || exit 1
@@ -21,10 +22,10 @@ while :; do
   if [ -n "$ip" ] && ping -c 1 -W 1 "$ip" >/dev/null 2>&1; then how="a ping reply from $ip"; break; fi
   state=$(v domstate "$name" 2>/dev/null)
   case "$state" in running|paused|"in shutdown") ;; *)
-    echo "the domain $name stopped ($state) before it answered; its console's last lines: $(tail -n 5 "$log" | tr -d '\r' | tr '\n' '|')" >&2; exit 5;;
+    echo "the domain $name stopped ($state) before it answered; its console's last lines: $(last_lines)" >&2; exit 5;;
   esac
   if [ $(( $(date +%s) - start )) -ge "$timeout" ]; then
-    echo "$name did not answer within ${timeout} s (no login prompt on ttyS0${ip:+, no ping from $ip}); its console's last lines: $(tail -n 5 "$log" | tr -d '\r' | tr '\n' '|')" >&2; exit 5
+    echo "$name did not answer within ${timeout} s (no login prompt on ttyS0${ip:+, no ping from $ip}); its console's last lines: $(last_lines)" >&2; exit 5
   fi
   sleep 1
 done
