@@ -2,6 +2,7 @@
 // on its own (one failure never stops or touches another), a live progress
 // display on a terminal (plain timestamped lines otherwise), a summary table and
 // a JSON report.
+import { EnvironmentError } from './errors.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Listr } from 'listr2';
@@ -31,10 +32,19 @@ export interface BatchGuest {
 }
 
 /** Guest configs in a Xen config directory: regular files that set a name and disks (xend-config.sxp, xl.conf, scripts are not guests). */
-export function xenDirConfigs(dir: string): { configs: string[]; skipped: string[] } {
+export function xenDirConfigs(dir: string, required = true): { configs: string[]; skipped: string[] } {
   const configs: string[] = [];
   const skipped: string[] = [];
-  for (const f of readdirSync(dir).sort()) {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return { configs, skipped };
+    throw new EnvironmentError(code === 'ENOENT' ? `${dir} does not exist: there are no Xen guest configs to convert here` : code === 'ENOTDIR' ? `${dir} is a file, not the directory of Xen guest configs` : `${dir} cannot be read (${code})`,
+      'Run xen2kvm on the Xen host (or where its /etc/xen is copied), or name the directory with --xen-dir DIR, or name the configs themselves.');
+  }
+  for (const f of names) {
     const p = join(dir, f);
     let st;
     try {

@@ -75,7 +75,7 @@ export class CleanupStack {
 const active = new Set<CleanupStack>();
 let interrupted: NodeJS.Signals | undefined;
 const waiters = new Set<() => void>();
-const exitCode = (sig: NodeJS.Signals) => (sig === 'SIGINT' ? 130 : 143);
+const exitCode = (sig: NodeJS.Signals) => (sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143);
 
 /** The signal that asked this process to stop, if any. */
 export function interruption(): NodeJS.Signals | undefined {
@@ -119,11 +119,22 @@ function onSignal(sig: NodeJS.Signals): void {
   // A step that never reaches a safe point (a hung command) does not keep us forever.
   setTimeout(() => void forceExit(sig), 60_000).unref();
 }
-const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+/**
+ * An exception nothing caught (a progress renderer's, a stream's): the undo of
+ * every running session still runs before the process ends (exit 70).
+ */
+let crashing = false;
+function onCrash(err: unknown): void {
+  if (crashing) return;
+  crashing = true;
+  log.error(`xen2kvm: internal error: ${err instanceof Error ? err.message : String(err)}; undoing what this run set up…`);
+  void Promise.all([...active].map((s) => s.unwind())).finally(() => process.exit(70));
+}
+const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM'), SIGHUP: () => onSignal('SIGHUP') };
 
 /**
- * Runs `body` with a fresh stack that is always unwound afterwards. On SIGINT or
- * SIGTERM the run stops at its next safe point (checkInterrupted), its undo runs,
+ * Runs `body` with a fresh stack that is always unwound afterwards. On SIGINT,
+ * SIGTERM or SIGHUP the run stops at its next safe point (checkInterrupted), its undo runs,
  * and InterruptedError reaches the caller (exit 130 / 143); a second signal, or a
  * minute without a safe point, unwinds every running session and exits at once.
  */
@@ -132,6 +143,9 @@ export async function withCleanup<T>(body: (stack: CleanupStack) => Promise<T>):
   if (active.size === 0) {
     process.on('SIGINT', handlers.SIGINT);
     process.on('SIGTERM', handlers.SIGTERM);
+    process.on('SIGHUP', handlers.SIGHUP);
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
   }
   active.add(stack);
   try {
@@ -143,6 +157,9 @@ export async function withCleanup<T>(body: (stack: CleanupStack) => Promise<T>):
     if (active.size === 0) {
       process.off('SIGINT', handlers.SIGINT);
       process.off('SIGTERM', handlers.SIGTERM);
+      process.off('SIGHUP', handlers.SIGHUP);
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
     }
   }
 }

@@ -8,6 +8,7 @@ import { buildEditContext, initrdPath } from './edits/context.js';
 import type { EditContext, HostSide } from './edits/types.js';
 import { applyEdits, type EditOutcome } from './tree/runner.js';
 import { BACKUP_ROOT, type Manifest } from './tree/manifest.js';
+import { checkRoom } from './tree/room.js';
 import { listRuns, restoreEntries, sweepLeftovers, WRITTEN_DIRS } from './tree/rollback.js';
 import { atomicWrite } from './tree/files.js';
 import { runInGuestChroot } from './guest/chroot.js';
@@ -36,6 +37,8 @@ export interface ConvertOptions {
   attach: OpenOptions['strategy'];
   /** Keys for the guest's LUKS containers. */
   keys?: OpenOptions['keys'];
+  /** Backing files the user accepts in image headers (--allow-backing). */
+  allowBacking?: string[];
   root?: string;
   force: boolean;
   domain: DomainOptions;
@@ -134,7 +137,7 @@ export function directBootDir(bootDir: string, name: string): string {
 export async function attach(run: RunState, acq: Acquirer, configDirectBoot: boolean): Promise<Opened> {
   const { guest, opts } = run;
   opts.progress?.('attaching');
-  const open = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.keys ? { keys: opts.keys } : {}), ...(opts.root ? { root: opts.root } : {}) }, acq);
+  const open = await openGuest(guest.disks, { strategy: opts.attach, readOnly: opts.dryRun, mountReadOnly: true, force: opts.force, name: guest.name, ...(opts.keys ? { keys: opts.keys } : {}), ...(opts.allowBacking ? { allowBacking: opts.allowBacking } : {}), ...(opts.root ? { root: opts.root } : {}) }, acq);
   // A guest booted through pygrub may have no boot loader in its MBR (decided on in decideBoot, once the guest is known).
   const boot = open.attached.disks[0];
   const mbr = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined ? mbrBootCode(boot.whole) : undefined;
@@ -222,6 +225,8 @@ export async function apply(run: RunState, opened: Opened, facts: GuestFacts, pl
   const unfinished = (run.interrupted?.length ?? 0) + (run.leftovers?.length ?? 0) > 0;
   if (run.opts.dryRun || (!planned.outcomes.some((o) => o.changed) && !unfinished)) return planned;
   run.opts.progress?.('applying edits');
+  // Room for the backups and rewritten files, checked on the read-only mount: a full guest is refused untouched.
+  await checkRoom(opened.mounted.fs, planned.outcomes.flatMap((o) => o.files), `${BACKUP_ROOT}/${run.runId}`);
   log.info('remounting read-write…');
   opened.current = await remountReadWrite(opened.attached, opened.mounted, acq);
   for (const r of [...(run.interrupted ?? [])].reverse()) {

@@ -80,7 +80,7 @@ export class InterruptedError extends Error {
   constructor(readonly signal: NodeJS.Signals) {
     super(`stopped by ${signal}; everything this run set up was undone`);
     this.name = 'InterruptedError';
-    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+    this.exitCode = signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
   }
 }
 

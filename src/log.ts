@@ -10,7 +10,17 @@ export interface LogSink {
 }
 
 let level: LogLevel = 'normal';
-let sink: LogSink = { write: (line) => process.stderr.write(`${line}\n`) };
+// A reader that went away (xen2kvm … 2>&1 | head -1): lines are dropped, the run goes on to its undo.
+let stderrGone = false;
+process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  stderrGone = true;
+});
+let sink: LogSink = {
+  write: (line) => {
+    if (!stderrGone) process.stderr.write(`${line}\n`);
+  },
+};
 
 /** Sets the verbosity chosen on the command line. */
 export function setLogLevel(l: LogLevel): void {

@@ -12,7 +12,8 @@ import { log } from './log.js';
 import { packageRoot } from './paths.js';
 import { run } from './run.js';
 import { atomicWrite } from './tree/files.js';
-import { lockDisk, refuseIfInUse } from './image/inuse.js';
+import { lockDisks, refuseIfInUse } from './image/inuse.js';
+import { checkSelfContained, hasHeader, qemuFormat } from './image/self-contained.js';
 import { withSession } from './session.js';
 import { diskLetters } from './xen/disk.js';
 import type { XenGuest } from './xen/types.js';
@@ -26,6 +27,8 @@ export interface SandboxOptions {
   bootDir: string;
   /** The command line as given, to run again inside (our own overrides are added). */
   argv: string[];
+  /** Backing files the user accepts in image headers (--allow-backing). */
+  allowBacking?: string[];
   /** How the host renders the domain (bridges, networks, machine). */
   domain: DomainOptions;
   timeoutSeconds?: number;
@@ -44,11 +47,9 @@ export interface SandboxResult {
 
 const SHARE = '/run/share';
 
-/** Image formats qemu opens for the VM (it shows the guest a plain virtio disk either way). */
-const QEMU_FORMAT: Record<string, string> = { raw: 'raw', qcow2: 'qcow2', qcow: 'qcow', qed: 'qed', vmdk: 'vmdk', vhd: 'vpc' };
 
 /** Options of ours that the run inside must not get: where results go, what the host does with them. */
-const DROP_WITH_VALUE = new Set(['--sandbox', '-o', '--output-dir', '--boot-dir', '--report', '--disk']);
+const DROP_WITH_VALUE = new Set(['--sandbox', '-o', '--output-dir', '--boot-dir', '--report', '--disk', '--allow-backing']);
 const DROP = new Set(['--define', '--autostart', '--json']);
 
 export function innerArgs(argv: string[]): string[] {
@@ -71,18 +72,21 @@ export async function convertInVm(guest: XenGuest, opts: SandboxOptions): Promis
   const disks = guest.disks.filter((d) => d.device === 'disk');
   for (const d of disks) {
     if (!d.path || d.sourceKind === 'network') throw new UserError(`--sandbox vm: disk ${d.vdev} is not a local image or device`);
-    if (!QEMU_FORMAT[d.format]) throw new UserError(`--sandbox vm: disk ${d.vdev} is ${d.format}, which qemu does not read`);
+    if (d.format !== 'raw' && !hasHeader(d.format)) throw new UserError(`--sandbox vm: disk ${d.vdev} is ${d.format}, which qemu does not read`);
     if (!existsSync(d.path)) throw new UserError(`disk ${d.vdev}: ${d.path} does not exist`);
   }
+  // No header may send qemu to another file: checked before the VM opens anything.
+  const chain = await checkSelfContained(disks.map((d) => ({ vdev: d.vdev, path: d.path!, format: d.format })), opts.allowBacking ?? []);
+  const sources = [...disks.map((d) => d.path!), ...chain.backing.map((b) => b.path)];
   // The host's own checks first: locks by inode, the guest not running, its disks not in use here.
   return withSession(`convert --sandbox vm ${guest.file}`, async (acq) => {
-    for (const d of disks) acq.record({ kind: 'lock', path: await lockDisk(d.path!) });
-    await refuseIfInUse({ ...(guest.name ? { name: guest.name } : {}), sources: disks.map((d) => d.path!), force: false });
-    return runVm(guest, disks, opts);
+    await lockDisks(sources, acq);
+    await refuseIfInUse({ ...(guest.name ? { name: guest.name } : {}), sources, force: false });
+    return runVm(guest, disks, opts, new Set(chain.backing.map((b) => b.of)));
   });
 }
 
-async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOptions): Promise<SandboxResult> {
+async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOptions, withBacking: Set<string>): Promise<SandboxResult> {
   const share = mkdtempSync(join(tmpdir(), 'xen2kvm-sandbox-'));
   try {
     const root = packageRoot();
@@ -97,7 +101,8 @@ async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOpt
     log.info(`running the conversion in a throwaway VM (qemu; the host's root read-only, ${disks.length} disk(s) as virtio disks)…`);
     const r = await run('vmRun', [
       '--ro-root', '--share', share, '--timeout', String(opts.timeoutSeconds ?? 3000),
-      ...disks.flatMap((d) => ['--drive', `${d.path}@${QEMU_FORMAT[d.format]}${opts.dryRun ? ':ro' : ''}`]),
+      // The format given, never probed; no backing file unless the user accepted it (vm-run: -blockdev with backing null).
+      ...disks.flatMap((d) => ['--drive', `${d.path}@${qemuFormat(d.format)}${opts.dryRun ? ':ro' : ''}${withBacking.has(d.path!) ? ':backing' : ''}`]),
       '--', 'sh', '-c', script, 'xen2kvm-sandbox', ...inner,
     ], { allowFailure: true, env: { XEN2KVM_RUN_DIR: '/run/xen2kvm' }, timeoutMs: ((opts.timeoutSeconds ?? 3000) + 120) * 1000 });
     const seconds = (Date.now() - started) / 1000;

@@ -1,5 +1,5 @@
 // `xen2kvm convert CONFIG`: the guest edits, then the domain XML.
-import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { convertGuest, type ConvertOptions } from '../convert.js';
@@ -7,9 +7,9 @@ import { configName, formatSummary, freeLoopDevices, runBatch, xendDomainConfigs
 import { interruption } from '../cleanup.js';
 import { atomicWrite } from '../tree/files.js';
 import { FAMILIES } from '../edits/families.js';
-import { InterruptedError, UserError } from '../errors.js';
+import { EnvironmentError, InterruptedError, UserError } from '../errors.js';
 import { log } from '../log.js';
-import { attachOptions, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
+import { attachOptions, checkOutputPath, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
 import { convertInVm } from '../sandbox.js';
 import { registerDomain } from '../convert-stages.js';
@@ -71,27 +71,34 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new UserError('--jobs takes a whole number from 1');
     const configs = [...(a.configs ?? [])];
     if (a.all) {
-      const found = xenDirConfigs(a['xen-dir']);
+      // The default /etc/xen may be missing where xend keeps every guest; a --xen-dir given must be there.
+      const xenDirGiven = process.argv.some((x) => x === '--xen-dir' || x.startsWith('--xen-dir='));
+      const found = xenDirConfigs(a['xen-dir'], xenDirGiven);
       configs.push(...found.configs.filter((c) => !configs.includes(c)));
       for (const f of found.skipped) log.verbose(`${a['xen-dir']}/${f}: not a guest config; skipped`);
       // And the guests xend manages, which have no /etc/xen file.
       const xend = xendDomainConfigs(a['xend-dir'], new Set(configs.map(configName).filter((n): n is string => !!n)));
       configs.push(...xend.configs.filter((c) => !configs.includes(c)));
       for (const f of xend.skipped) log.verbose(`${f}: skipped`);
-      if (found.configs.length + xend.configs.length === 0) throw new UserError(`no guest configs in ${a['xen-dir']} and no xend domains in ${a['xend-dir']}`);
+      if (found.configs.length + xend.configs.length === 0) {
+        const none = `no guest configs in ${a['xen-dir']}${existsSync(a['xen-dir']) ? '' : ' (it does not exist)'} and no xend domains in ${a['xend-dir']}`;
+        throw existsSync(a['xen-dir']) ? new UserError(none) : new EnvironmentError(none, 'Run xen2kvm on the Xen host (or where its configs are copied: --xen-dir DIR), or name the configs themselves.');
+      }
     }
     if (configs.length === 0) throw new UserError('name the Xen configs to convert, or --all', 'e.g. xen2kvm convert /etc/xen/test1');
     const jsonFile = a.report ? resolve(a.report) : undefined;
     if (jsonFile && configs.some((c) => resolve(c) === jsonFile)) throw new UserError(`--report ${a.report} is one of the configs; name another file for the report`);
     // Where results go must be writable before any guest is touched.
     if (!a['dry-run']) ensureWritableDir(resolve(a['output-dir']), '--output-dir');
-    if (jsonFile) ensureWritableDir(dirname(jsonFile), '--report');
+    if (!a['dry-run'] && a['boot-dir']) checkOutputPath(resolve(a['boot-dir']), '--boot-dir');
+    if (jsonFile) ensureWritableFileDir(jsonFile, '--report');
     const options: ConvertOptions = {
       dryRun: !!a['dry-run'],
       showDiff: !!a['show-diff'] && !a.json,
       outputDir: resolve(a['output-dir']),
       attach: a.attach ?? 'auto',
       keys: openOptions(a).keys,
+      allowBacking: openOptions(a).allowBacking,
       ...(a.root ? { root: a.root } : {}),
       force: !!a.force,
       domain: domainOptions(a),
@@ -160,7 +167,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
 /** One guest through a throwaway VM; the host moves the results into place and defines the domain when asked. */
 async function convertSandboxed(guest: XenGuest, a: ConvertArgs, options: ConvertOptions): Promise<void> {
   const argv = process.argv.slice(2);
-  const r = await convertInVm(guest, { dryRun: options.dryRun, outputDir: options.outputDir, bootDir: options.bootDir!, domain: options.domain, argv: argv[0] === 'convert' ? argv.slice(1) : argv });
+  const r = await convertInVm(guest, { dryRun: options.dryRun, outputDir: options.outputDir, bootDir: options.bootDir!, domain: options.domain, ...(options.allowBacking ? { allowBacking: options.allowBacking } : {}), argv: argv[0] === 'convert' ? argv.slice(1) : argv });
   process.stderr.write(r.stderr);
   if (a.json && r.report) process.stdout.write(`${JSON.stringify({ ...r.report, sandbox: { vm: true, seconds: r.seconds } }, null, 2)}\n`);
   else process.stdout.write(r.stdout);
@@ -198,13 +205,3 @@ export const listEditsCommand: CommandModule<object, object> = {
     });
   },
 };
-
-/** Creates a directory if needed and checks it is writable, before any guest is touched. */
-function ensureWritableDir(dir: string, option: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    throw new UserError(`${option} ${dir} cannot be written to: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'Choose a directory you can write to; no guest was touched.');
-  }
-}

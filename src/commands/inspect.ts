@@ -7,7 +7,7 @@ import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { formatReport, inspectOpened } from '../report/inspection.js';
-import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from './options.js';
+import { attachOptions, ensureWritableFileDir, guestFromTargets, openOptions, type AttachArgs } from './options.js';
 
 interface InspectArgs extends AttachArgs {
   targets: string[];
@@ -27,6 +27,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .example('$0 inspect /var/lib/xen/images/test1.img --json', 'Inspect a disk image, as JSON')
       .example('$0 inspect /etc/xen/test1 --disk xvda=/backup/test1.img', 'The image has moved') as never,
   handler: async (a) => {
+    // Where the report goes must be writable before the guest is attached (not after the whole inspection).
+    if (a.report) ensureWritableFileDir(a.report, '--report');
     const guest = await guestFromTargets(a.targets, a.disk);
     const report = await withSession(`inspect ${a.targets.join(' ')}`, async (acq) => {
       const open = await openGuest(guest.disks, { ...openOptions(a), readOnly: true, name: guest.name || undefined }, acq);

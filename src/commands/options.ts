@@ -1,10 +1,11 @@
 // What the commands share: option groups, the loading of a guest from a config
 // or from bare disks, and A=B pair parsing. No command imports another; they all
 // import this.
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, realpathSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { Argv } from 'yargs';
-import { UserError } from '../errors.js';
+import { EnvironmentError, UserError } from '../errors.js';
 import type { DomainOptions } from '../host/domain-xml.js';
 import { log } from '../log.js';
 import { parseXenConfig } from '../xen/parse.js';
@@ -42,11 +43,12 @@ export interface AttachArgs {
   root?: string;
   force?: boolean;
   key?: string[];
+  'allow-backing'?: string[];
 }
 
 /** The open options every command that attaches a guest passes: strategy, root, force, LUKS keys. */
-export function openOptions(a: AttachArgs): { strategy: 'auto' | 'kpartx' | 'loop'; force: boolean; keys: LuksKey[]; root?: string } {
-  return { strategy: a.attach ?? 'auto', force: !!a.force, keys: (a.key ?? []).map(parseKeyOption), ...(a.root ? { root: a.root } : {}) };
+export function openOptions(a: AttachArgs): { strategy: 'auto' | 'kpartx' | 'loop'; force: boolean; keys: LuksKey[]; allowBacking: string[]; root?: string } {
+  return { strategy: a.attach ?? 'auto', force: !!a.force, keys: (a.key ?? []).map(parseKeyOption), allowBacking: (a['allow-backing'] ?? []).map((f) => resolvePath(f)), ...(a.root ? { root: a.root } : {}) };
 }
 
 /** Reads and parses a Xen config file; a missing file is a user error. */
@@ -123,7 +125,8 @@ export function attachOptions<T>(y: Argv<T>) {
     .option('attach', { choices: ['auto', 'kpartx', 'loop'] as const, default: 'auto' as const, describe: 'How to reach partitions and LVs: kpartx + vgchange (device-mapper), or loop devices at offsets' })
     .option('root', { type: 'string', describe: 'The root filesystem, when several look like one (VG/LV, xvda2 or a device)' })
     .option('force', { type: 'boolean', describe: 'Go on even though the disks look in use (dangerous)' })
-    .option('key', { type: 'string', array: true, describe: 'Key of a LUKS container: ID:file:PATH or ID:key:PASSPHRASE; ID is /dev/xvda2, VG/LV, its UUID, or all (repeatable)' });
+    .option('key', { type: 'string', array: true, describe: 'Key of a LUKS container: ID:file:PATH or ID:key:PASSPHRASE; ID is /dev/xvda2, VG/LV, its UUID, or all (repeatable)' })
+    .option('allow-backing', { type: 'string', array: true, describe: 'Accept FILE as a backing file named in a disk image\'s header (it is locked, checked for use and opened read-only; repeatable)' });
 }
 
 /** True when the file looks like a text config rather than a disk image or device. */
@@ -181,4 +184,48 @@ async function readStdin(): Promise<string> {
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Kernel filesystems no result is ever written into (writing there is meaningless, or worse). */
+const KERNEL_FS = ['/proc', '/sys', '/dev'];
+
+/** Refuses an output path inside /proc, /sys or /dev (by what its nearest existing folder really is). */
+export function checkOutputPath(path: string, option: string): void {
+  let p = resolvePath(path);
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  let real = p;
+  try {
+    real = realpathSync(p);
+  } catch {
+    /* unreadable: mkdir or access will say so */
+  }
+  const under = KERNEL_FS.find((k) => real === k || real.startsWith(`${k}/`));
+  if (under) throw new EnvironmentError(`${option} ${path} is inside ${under}, a kernel filesystem: nothing is written there`, 'Choose a directory on a real filesystem; no guest was touched.');
+}
+
+/** Creates a directory if needed and checks it is writable, before any guest is touched. */
+export function ensureWritableDir(dir: string, option: string): void {
+  checkOutputPath(dir, option);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EnvironmentError(`${option} ${dir} cannot be written to: ${code === 'ENOENT' ? 'a folder on the way is missing' : code === 'ENOTDIR' ? 'a part of the path is a file' : code ?? (e as Error).message}`, 'Choose a directory you can write to; no guest was touched.');
+  }
+}
+
+/** The folder of a file to write (--report) must exist and be writable: checked before any guest is touched. */
+export function ensureWritableFileDir(file: string, option: string): void {
+  checkOutputPath(file, option);
+  const dir = dirname(resolvePath(file));
+  let why: string | undefined;
+  try {
+    if (!statSync(dir).isDirectory()) why = `${dir} is not a directory`;
+    else accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    why = code === 'ENOENT' || code === 'ENOTDIR' ? `its folder ${dir} does not exist` : `its folder ${dir} is not writable (${code})`;
+  }
+  if (why) throw new EnvironmentError(`${option} ${file} cannot be written: ${why}`, 'Name a file in an existing folder you can write to; no guest was touched.');
 }

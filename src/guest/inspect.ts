@@ -126,7 +126,8 @@ async function elfArch(fs: RootFs): Promise<GuestFacts['arch']> {
 
 async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts; menu?: GrubMenu }> {
   for (const path of GRUB_LEGACY) {
-    if ((await fs.kind(path)) !== 'file') continue;
+    // A boot loader config that is there but not a regular file is refused (fs.isFile), never taken for no boot loader.
+    if (!(await fs.isFile(path))) continue;
     const real = await fs.realGuestPath(path);
     const links: string[] = [];
     for (const other of GRUB_LEGACY) {
@@ -136,7 +137,7 @@ async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts
     return { bootloader: { kind: 'grub-legacy', config: real, ...(links.length ? { links } : {}) }, menu: parseGrubLegacy(text) };
   }
   for (const path of GRUB2) {
-    if ((await fs.kind(path)) !== 'file') continue;
+    if (!(await fs.isFile(path))) continue;
     const real = await fs.realGuestPath(path);
     // Its menu entries say which kernels the boot loader lists.
     return { bootloader: { kind: 'grub2', config: real }, menu: parseGrub2Cfg((await fs.readText(real, 16 * 1024 * 1024)) ?? '') };

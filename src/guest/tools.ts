@@ -31,7 +31,7 @@ export async function grub2Tools(fs: RootFs): Promise<Grub2Tools> {
   const install = await firstPresent(fs, ['/usr/sbin/grub-install', '/usr/sbin/grub2-install', '/sbin/grub2-install', '/sbin/grub-install']);
   const i386 = (await fs.kind('/usr/lib/grub/i386-pc')) === 'dir' || (await fs.kind('/usr/lib/grub2/i386-pc')) === 'dir';
   return {
-    defaults: (await fs.kind('/etc/default/grub')) === 'file',
+    defaults: await fs.isFile('/etc/default/grub'),
     ...(mkconfig ? { mkconfig } : {}),
     ...(install && i386 ? { install } : {}),
   };

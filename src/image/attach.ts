@@ -11,9 +11,10 @@ import { activateVg, hostPvs, hostVgClashes, lvmEnv, scanGuestLvm } from '../lvm
 import { mapperName } from '../lvm/report.js';
 import { vdevPartition } from '../xen/disk.js';
 import type { XenDisk } from '../xen/types.js';
-import { lockDisk, refuseIfInUse } from './inuse.js';
+import { lockDisks, refuseIfInUse } from './inuse.js';
+import { checkSelfContained, hasHeader, qemuFormat, qemuOpenSpec } from './self-contained.js';
 import { parseSfdiskJson, type PartitionTable } from './layout.js';
-import type { Acquirer } from './release.js';
+import { NO_DEVICE, type Acquirer } from './release.js';
 import { assembleMd, identify, openLuks, type LuksKey } from './stacked.js';
 import type { AttachedDisk, AttachedGuest, AttachStrategy, BlockDevice } from './types.js';
 
@@ -25,6 +26,8 @@ export interface AttachOptions {
   name?: string;
   /** Keys for the guest's LUKS containers (--key). */
   keys?: LuksKey[];
+  /** Backing files the user accepts in image headers (--allow-backing). */
+  allowBacking?: string[];
 }
 
 /** device-mapper present in this kernel? */
@@ -46,8 +49,6 @@ export function chooseStrategy(s: AttachOptions['strategy']): AttachStrategy {
   return s;
 }
 
-const QEMU_FORMATS = new Set(['qcow', 'qcow2', 'qed', 'vhd', 'vmdk']);
-
 export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Acquirer): Promise<AttachedGuest> {
   const strategy = chooseStrategy(opts.strategy);
   const usable = disks.filter((d) => d.device === 'disk');
@@ -60,14 +61,18 @@ export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Ac
   // Disks by what they are: canonical paths (a symlinked directory, a/../b), so the
   // journal and the loop devices name the real file.
   for (const d of usable) d.path = realpathSync(d.path!);
+  // Image headers before anything opens the disks: no header may send qemu to another file.
+  const chain = await checkSelfContained(usable.map((d) => ({ vdev: d.vdev, path: d.path!, format: d.format })), opts.allowBacking ?? []);
+  const sources = [...usable.map((d) => d.path!), ...chain.backing.map((b) => b.path)];
   // Lock first (per inode, so a hard link or another name is the same disk), so two runs cannot both pass the in-use check.
-  for (const d of usable) acq.record({ kind: 'lock', path: await lockDisk(d.path!) });
-  await refuseIfInUse({ name: opts.name, sources: usable.map((d) => d.path!), force: opts.force });
+  await lockDisks(sources, acq);
+  await refuseIfInUse({ name: opts.name, sources, force: opts.force });
 
   const guest: AttachedGuest = { strategy, readOnly: opts.readOnly, disks: [], devices: [], vgs: [], notes: [] };
+  const withBacking = new Set(chain.backing.map((b) => b.of));
   for (const disk of usable) {
     checkInterrupted();
-    const attached = await attachDisk(disk, strategy, opts.readOnly, acq);
+    const attached = await attachDisk(disk, strategy, opts.readOnly, acq, withBacking.has(disk.path!));
     guest.disks.push(attached.disk);
     guest.devices.push(...attached.devices);
   }
@@ -81,10 +86,10 @@ export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Ac
   return guest;
 }
 
-async function attachDisk(disk: XenDisk, strategy: AttachStrategy, readOnly: boolean, acq: Acquirer): Promise<{ disk: AttachedDisk; devices: BlockDevice[] }> {
+async function attachDisk(disk: XenDisk, strategy: AttachStrategy, readOnly: boolean, acq: Acquirer, withBacking: boolean): Promise<{ disk: AttachedDisk; devices: BlockDevice[] }> {
   const source = disk.path!;
   let whole = source;
-  if (QEMU_FORMATS.has(disk.format)) whole = await connectNbd(disk, readOnly, acq);
+  if (hasHeader(disk.format)) whole = await connectNbd(disk, readOnly, acq, withBacking);
   // A vdev with a partition number (xvda1) is a bare filesystem by definition.
   const table = vdevPartition(disk.vdev) > 0 ? undefined : await readTable(whole);
   const devices: BlockDevice[] = [];
@@ -137,17 +142,25 @@ export async function blockDeviceFor(path: string, acq: Acquirer): Promise<strin
   return statSync(path).isBlockDevice() ? path : loop(path, 0, undefined, false, acq);
 }
 
-/** A loop device over part of a file or device; recorded for undo. */
+/** A loop device over part of a file or device; journaled before losetup starts, so no step can lose it. */
 async function loop(backing: string, offset: number, size: number | undefined, readOnly: boolean, acq: Acquirer): Promise<string> {
+  const entry = { kind: 'loop' as const, device: '', backing, offset, ...(size ? { size } : {}) };
+  acq.intend(entry);
   const args = ['--find', '--show', ...(readOnly ? ['--read-only'] : []), ...(offset ? ['--offset', String(offset)] : []), ...(size ? ['--sizelimit', String(size)] : []), backing];
-  const r = await run('losetup', args, { advice: 'Are loop devices available? (modprobe loop; losetup -f)' });
-  const device = r.stdout.trim();
-  acq.record({ kind: 'loop', device, backing, offset });
-  return device;
+  try {
+    const r = await run('losetup', args, { advice: 'Are loop devices available? (modprobe loop; losetup -f)' });
+    entry.device = r.stdout.trim();
+  } catch (e) {
+    entry.device = NO_DEVICE; // losetup made none: nothing to undo
+    throw e;
+  } finally {
+    acq.journal.update();
+  }
+  return entry.device;
 }
 
-async function connectNbd(disk: XenDisk, readOnly: boolean, acq: Acquirer): Promise<string> {
-  const advice = `Convert the image to raw first: qemu-img convert -f ${disk.format} -O raw ${disk.path} ${disk.path}.raw, then pass --disk ${disk.vdev}=${disk.path}.raw`;
+async function connectNbd(disk: XenDisk, readOnly: boolean, acq: Acquirer, withBacking: boolean): Promise<string> {
+  const advice = `Convert the image to raw first: qemu-img convert -f ${qemuFormat(disk.format)} -O raw ${disk.path} ${disk.path}.raw, then pass --disk ${disk.vdev}=${disk.path}.raw`;
   if (!existsSync('/sys/block/nbd0')) {
     await run('modprobe', ['nbd', 'max_part=0'], { allowFailure: true }).catch(() => undefined);
     if (!existsSync('/sys/block/nbd0')) throw new UserError(`disk ${disk.vdev} is ${disk.format}, which needs the nbd kernel module, and this kernel has none`, advice);
@@ -157,7 +170,8 @@ async function connectNbd(disk: XenDisk, readOnly: boolean, acq: Acquirer): Prom
     if (!existsSync(`/sys/block/nbd${i}`)) break;
     if (Number(readFileSync(`/sys/block/nbd${i}/size`, 'utf8')) !== 0) continue;
     acq.intend({ kind: 'nbd', device: dev, backing: disk.path! });
-    const r = await run('qemuNbd', ['--connect', dev, '-f', disk.format === 'vhd' ? 'vpc' : disk.format, ...(readOnly ? ['--read-only'] : []), disk.path!], { allowFailure: true });
+    // The format given (never probed), and no backing file: the header was checked, and qemu-nbd is told the same.
+    const r = await run('qemuNbd', ['--connect', dev, ...(readOnly ? ['--read-only'] : []), qemuOpenSpec(disk.path!, disk.format, withBacking)], { allowFailure: true });
     if (r.exitCode === 0) {
       for (let w = 0; w < 50 && Number(readFileSync(`/sys/block/nbd${i}/size`, 'utf8')) === 0; w++) await new Promise((res) => setTimeout(res, 100));
       return dev;

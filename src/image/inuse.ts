@@ -3,12 +3,12 @@
 // a per-disk lock so two xen2kvm runs never work on one guest at once.
 import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { haveCommand, run } from '../run.js';
 import { runSubdir } from '../paths.js';
-import { pidAlive } from './journal.js';
+import { pidAlive, readJournals, type JournalFile } from './journal.js';
 
 /** Names of running domains under Xen (xl / xm) and libvirt, where those tools exist. */
 export async function runningDomains(): Promise<{ name: string; via: string }[]> {
@@ -78,18 +78,60 @@ async function loopTable(): Promise<{ name: string; file: string; ino: number; d
 
 const majMin = (dev: number) => `${Math.floor(dev / 256) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}`;
 
+/** A block device's folder in sysfs (/sys/dev/block/MAJ:MIN, which partitions have too). */
+function sysBlock(rdev: number): string {
+  return `/sys/dev/block/${majMin(rdev)}`;
+}
+
+const MAX_STACK = 16;
+
 /**
- * The identity of a disk source: for an image file its (device, inode) — so a
- * symlink, a hard link or a/../b is the same disk; for a loop device, the
- * identity of its backing file (phy:/dev/loopN over an image IS that image);
- * for any other block device, its device number.
+ * What a disk source really is, through every layer stacked on it: for an image
+ * file its (device, inode) — so a symlink, a hard link or a/../b is the same
+ * disk; a loop device is its backing file (or the device below it, if that is a
+ * loop device, a partition or a mapping in turn); a partition is its disk; a
+ * device-mapper or md device is every device below it; any other block device
+ * is its device number. Two sources with an identity in common are one disk.
  */
-export async function diskIdentity(source: string): Promise<DiskIdentity> {
+export async function diskIdentities(source: string, depth = 0): Promise<DiskIdentity[]> {
   const st = statSync(source);
-  if (st.isFile()) return { key: `file:${majMin(st.dev)}:${st.ino}`, describe: realpathSync(source) };
-  const loop = (await loopTable()).find((l) => l.name === realpathSync(source) || (existsSync(l.name) && statSync(l.name).rdev === st.rdev));
-  if (loop && loop.ino) return { key: `file:${loop.dev}:${loop.ino}`, describe: `${loop.file} (through ${loop.name})` };
-  return { key: `block:${majMin(st.rdev)}`, describe: realpathSync(source) };
+  if (st.isFile()) return [{ key: `file:${majMin(st.dev)}:${st.ino}`, describe: realpathSync(source) }];
+  if (!st.isBlockDevice() || depth > MAX_STACK) return [{ key: `block:${majMin(st.rdev)}`, describe: source }];
+  const sys = sysBlock(st.rdev);
+  const through = (ids: DiskIdentity[], name: string) => ids.map((i) => ({ key: i.key, describe: `${i.describe} (through ${name})` }));
+  if (existsSync(`${sys}/loop/backing_file`)) {
+    const back = readFileSync(`${sys}/loop/backing_file`, 'utf8').trim().replace(/ \(deleted\)$/, '');
+    if (existsSync(back) && statSync(back).isBlockDevice()) return through(await diskIdentities(back, depth + 1), source);
+    // A file, possibly renamed or deleted since: its inode, as the loop driver knows it.
+    const row = (await loopTable()).find((l) => existsSync(l.name) && statSync(l.name).rdev === st.rdev);
+    if (row && row.ino) return [{ key: `file:${row.dev}:${row.ino}`, describe: `${row.file} (through ${source})` }];
+  }
+  if (existsSync(`${sys}/partition`)) {
+    const device = deviceByMajMin(readFileSync(join(realpathSync(sys), '..', 'dev'), 'utf8').trim());
+    if (device) return through(await diskIdentities(device, depth + 1), source);
+  }
+  const below = existsSync(`${sys}/slaves`) ? readdirSync(`${sys}/slaves`) : [];
+  if (below.length > 0) {
+    const ids: DiskIdentity[] = [];
+    for (const name of below) if (existsSync(`/dev/${name}`)) ids.push(...through(await diskIdentities(`/dev/${name}`, depth + 1), source));
+    if (ids.length > 0) return ids;
+  }
+  return [{ key: `block:${majMin(st.rdev)}`, describe: realpathSync(source) }];
+}
+
+/** The /dev node of a MAJ:MIN. */
+function deviceByMajMin(mm: string): string | undefined {
+  try {
+    const name = basename(realpathSync(`/sys/dev/block/${mm}`));
+    return existsSync(`/dev/${name}`) ? `/dev/${name}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first identity of a disk source (the one its lock was keyed by before stacked devices were followed). */
+export async function diskIdentity(source: string): Promise<DiskIdentity> {
+  return (await diskIdentities(source))[0];
 }
 
 /** Loop devices already attached to this file, found by inode — not by a name, which a symlink or hard link changes. */
@@ -159,26 +201,58 @@ export async function refuseIfInUse(check: InUseCheck): Promise<void> {
   throw new UserError(`the guest's disks are in use:\n${text}`, 'Shut the guest down and close what holds its disks, then run xen2kvm again (or pass --force if you are sure nothing writes to them).');
 }
 
-/** Takes the lock for one disk (keyed by what it is, not what it is called); returns the lock file path. */
-export async function lockDisk(source: string): Promise<string> {
-  const id = await diskIdentity(source);
-  const key = createHash('sha256').update(id.key).digest('hex').slice(0, 24);
-  const path = join(runSubdir('locks'), `${key}.lock`);
+/** The lock file of one disk identity. */
+export function lockPath(id: DiskIdentity): string {
+  return join(runSubdir('locks'), `${createHash('sha256').update(id.key).digest('hex').slice(0, 24)}.lock`);
+}
+
+/**
+ * Takes the locks of a run's disk sources (each keyed by what the disk is, through
+ * every stacked layer), recording each at once. Refuses a disk that another run
+ * holds, that a killed run left work on, or that is another of this run's disks
+ * under another name.
+ */
+export async function lockDisks(sources: string[], acq: { record(a: { kind: 'lock'; path: string }): void }): Promise<void> {
+  const mine = new Map<string, string>();
+  for (const source of sources) {
+    for (const id of await diskIdentities(source)) {
+      const path = lockPath(id);
+      const first = mine.get(path);
+      if (first === source) continue;
+      if (first !== undefined) throw new UserError(`${source} is the same disk as ${first} (${id.describe})`, 'Give each disk once; a loop device or mapping over a disk is that disk.');
+      takeLock(path, source, id);
+      mine.set(path, source);
+      acq.record({ kind: 'lock', path });
+    }
+  }
+}
+
+function takeLock(path: string, source: string, id: DiskIdentity): void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       writeFileSync(fd, `${process.pid}\n${source}\n`);
       closeSync(fd);
-      return path;
+      return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').split('\n')[0].trim());
+      const [pidText, holder = ''] = readFileSync(path, 'utf8').split('\n');
+      const pid = Number(pidText.trim());
+      const run = pid ? runOf(pid) : undefined;
+      const other = holder && holder !== source ? `, which is ${holder} under another name` : id.describe !== source && id.describe !== realpathSync(source) ? ` (${id.describe})` : '';
       if (pid && pid !== process.pid && pidAlive(pid)) {
-        const holder = readFileSync(path, 'utf8').split('\n')[1] ?? '';
-        throw new UserError(`another xen2kvm run (pid ${pid}) is working on ${source}${holder && holder !== source ? `, which is ${holder} under another name` : ''}`, 'Wait for it to finish; if it was killed, run "xen2kvm cleanup".');
+        throw new UserError(`another xen2kvm run (pid ${pid}${run ? `, run ${run.runId} started ${run.started}: ${run.command}` : ''}) is working on ${source}${other}`, 'Wait for it to finish; if it was killed, run "xen2kvm cleanup".');
       }
-      unlinkSync(path); // stale: its run is gone
+      if (run && run.entries.some((a) => a.kind !== 'lock' && a.kind !== 'dir')) {
+        throw new UserError(`a xen2kvm run that is no longer running (pid ${pid}, run ${run.runId} started ${run.started}: ${run.command}) left its work on ${source}${other}: ${run.entries.filter((a) => a.kind !== 'lock').length} acquisition(s) not undone`, 'Run "xen2kvm cleanup" to undo what it left, then run xen2kvm again.');
+      }
+      unlinkSync(path); // stale: its run is gone and left nothing else
     }
   }
   throw new UserError(`cannot lock ${source}`);
+}
+
+/** The journal of the run with this pid, if it has one. */
+function runOf(pid: number): JournalFile | undefined {
+  return readJournals().find((j) => j.data.pid === pid)?.data;
 }

@@ -10,7 +10,8 @@ import { runSubdir } from '../paths.js';
 export type Acquisition =
   | { kind: 'lock'; path: string }
   | { kind: 'dir'; path: string }
-  | { kind: 'loop'; device: string; backing: string; offset: number }
+  /** device is '' from the moment losetup is started until it says which device it took. */
+  | { kind: 'loop'; device: string; backing: string; offset: number; size?: number }
   | { kind: 'nbd'; device: string; backing: string }
   | { kind: 'kpartx'; device: string }
   | { kind: 'vg'; vgName: string; vgUuid: string; devices: string[] }
@@ -41,6 +42,11 @@ export class Journal {
 
   add(a: Acquisition): void {
     this.data.entries.push(a);
+    this.flush();
+  }
+
+  /** Saves an entry changed in place (a loop device's name, once losetup has told it). */
+  update(): void {
     this.flush();
   }
 
@@ -98,7 +104,7 @@ export function describeAcquisition(a: Acquisition): string {
   switch (a.kind) {
     case 'lock': return `lock ${a.path}`;
     case 'dir': return `directory ${a.path}`;
-    case 'loop': return `loop device ${a.device} on ${a.backing}${a.offset ? ` at ${a.offset}` : ''}`;
+    case 'loop': return `loop device ${a.device || '(being set up)'} on ${a.backing}${a.offset ? ` at ${a.offset}` : ''}`;
     case 'nbd': return `nbd device ${a.device} on ${a.backing}`;
     case 'kpartx': return `partition mappings of ${a.device}`;
     case 'vg': return `active volume group ${a.vgName} (${a.vgUuid})`;

@@ -2,12 +2,12 @@
 // detach loop / nbd devices, remove a lock or temp dir. Each undo first checks
 // that the thing is still ours (a loop device may have been reused since), and
 // succeeds quietly when it is already gone, so `xen2kvm cleanup` is idempotent.
-import { existsSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { log } from '../log.js';
 import { run } from '../run.js';
 import type { CleanupStack } from '../cleanup.js';
-import { describeAcquisition, pidAlive, processStart, type Acquisition, type Journal } from './journal.js';
+import { describeAcquisition, pidAlive, processStart, readJournals, type Acquisition, type Journal } from './journal.js';
 import { lvmArgs, lvmEnv } from '../lvm/lvm.js';
 
 /** Mount targets in /proc/mounts (octal escapes decoded). */
@@ -36,6 +36,45 @@ export async function loopBacking(device: string): Promise<{ file: string; offse
   }
 }
 
+/** A loop entry whose losetup failed: it made no device. */
+export const NO_DEVICE = '-';
+
+/** Loop devices on `backing` at `offset` that no run's journal names (one a killed run made just before it could say which). */
+function unjournaledLoops(backing: string, offset: number): string[] {
+  const named = new Set(readJournals().flatMap((j) => j.data.entries.filter((e) => e.kind === 'loop' && e.device).map((e) => (e as { device: string }).device)));
+  const out: string[] = [];
+  for (const name of readdirSync('/sys/block').filter((n) => /^loop\d+$/.test(n))) {
+    try {
+      const file = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim().replace(/ \(deleted\)$/, '');
+      const off = Number(readFileSync(`/sys/block/${name}/loop/offset`, 'utf8').trim());
+      if (file === backing && off === offset && !named.has(`/dev/${name}`)) out.push(`/dev/${name}`);
+    } catch {
+      /* not attached */
+    }
+  }
+  return out;
+}
+
+/** What keeps a loop device busy: device-mapper tables, loop devices on it, mounts of it. */
+export function loopHolders(device: string): string[] {
+  const name = device.replace(/^\/dev\//, '');
+  const out: string[] = [];
+  try {
+    for (const h of readdirSync(`/sys/block/${name}/holders`)) out.push(`/dev/${h}`);
+  } catch {
+    /* none */
+  }
+  for (const other of readdirSync('/sys/block').filter((n) => /^loop\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/sys/block/${other}/loop/backing_file`, 'utf8').trim() === device) out.push(`/dev/${other} (a loop device on it)`);
+    } catch {
+      /* not attached */
+    }
+  }
+  for (const m of procMounts()) if (m.source === device) out.push(`the mount on ${m.target}`);
+  return out;
+}
+
 async function unmount(given: string): Promise<void> {
   // Canonical form (no trailing slash), as /proc/mounts shows it.
   const target = resolvePath(given);
@@ -48,6 +87,7 @@ async function unmount(given: string): Promise<void> {
   if (!mountedTargets().includes(target)) return;
   log.warn(`${target} stayed busy; detaching it lazily (umount -l)`);
   await run('umount', ['-l', target]);
+  if (mountedTargets().includes(target)) throw new Error(`${target} is still mounted`);
 }
 
 export async function undoAcquisition(a: Acquisition): Promise<void> {
@@ -63,13 +103,21 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
       return;
     }
     case 'loop': {
-      const back = await loopBacking(a.device);
-      if (!back) return;
-      if (back.file !== a.backing || back.offset !== a.offset) {
-        log.warn(`${a.device} now belongs to ${back.file}; not detaching it`);
-        return;
+      // Journaled before losetup said its name: every loop device on that backing and offset no other run journaled.
+      if (a.device === NO_DEVICE) return;
+      const devices = a.device ? [a.device] : unjournaledLoops(a.backing, a.offset);
+      for (const device of devices) {
+        const back = await loopBacking(device);
+        if (!back) continue;
+        if (back.file !== a.backing || back.offset !== a.offset) {
+          log.warn(`${device} now belongs to ${back.file}; not detaching it`);
+          continue;
+        }
+        await run('losetup', ['-d', device], { allowFailure: true });
+        // A busy loop device is only marked to go when released: say what holds it.
+        const still = await loopBacking(device);
+        if (still && still.file === a.backing && still.offset === a.offset) throw new Error(`${device} is still attached: held by ${loopHolders(device).join(', ') || 'something this tool cannot see'}`);
       }
-      await run('losetup', ['-d', a.device]);
       return;
     }
     case 'nbd': {

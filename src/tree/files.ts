@@ -27,7 +27,11 @@ export async function mkdirsInRoot(fs: RootFs, guestDir: string, mode = 0o700): 
     const kind = await fs.kind(cur);
     if (kind === 'dir') continue;
     if (kind !== undefined) throw new Error(`${cur} in the guest is not a directory`);
-    mkdirSync(await fs.resolve(cur), { mode });
+    try {
+      mkdirSync(await fs.resolve(cur), { mode });
+    } catch (e) {
+      throw environmentError(e, `${cur} in the guest`);
+    }
     made.push(cur);
   }
   return made;

@@ -2,11 +2,23 @@
 // on the way — is resolved inside the guest root, never on the host: an absolute
 // link /etc/fstab -> /etc/shadow means the guest's /etc/shadow.
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../errors.js';
 
 const MAX_LINKS = 40;
+
+/** What a non-regular file is, in words. */
+function kindOf(st: Stats): string {
+  return st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
+}
+
+/** The refusal for a file xen2kvm must read or edit that is not a regular file. */
+export function notRegularFile(guestPath: string, st: Stats): UserError {
+  return new UserError(`${guestPath} in the guest is ${kindOf(st)}, not a regular file; xen2kvm reads and edits regular files only (it never opens FIFOs, sockets or devices)`, `Look at ${guestPath} in the guest: put the file it should be in its place (or remove it if the guest does not need it), then run xen2kvm again.`);
+}
+
+const missing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
 
 /** Guest-side files, addressed by guest paths (`/etc/fstab`). */
 export interface RootFs {
@@ -17,8 +29,10 @@ export interface RootFs {
   /** File contents, or undefined when missing; refuses non-regular files and files over maxBytes. */
   read(guestPath: string, maxBytes?: number): Promise<Buffer | undefined>;
   readText(guestPath: string, maxBytes?: number): Promise<string | undefined>;
-  /** The first `bytes` bytes of a regular file (however large), or undefined when missing or not a regular file. */
+  /** The first `bytes` bytes of a regular file (however large), or undefined when missing; refuses non-regular files. */
   head(guestPath: string, bytes: number): Promise<Buffer | undefined>;
+  /** True for a regular file, false when nothing is there; refuses a directory, FIFO, socket or device (never opened). */
+  isFile(guestPath: string): Promise<boolean>;
   list(guestPath: string): Promise<string[]>;
   kind(guestPath: string): Promise<'file' | 'dir' | 'link' | 'other' | undefined>;
   /** The target of a symlink itself (not followed). */
@@ -52,7 +66,7 @@ export function rootFs(root: string): RootFs {
         break;
       }
       if (st.isSymbolicLink()) {
-        if (++links > MAX_LINKS) throw new Error(`too many symbolic links resolving ${guestPath} in the guest`);
+        if (++links > MAX_LINKS) throw new UserError(`${guestPath} in the guest is a loop of symbolic links (more than ${MAX_LINKS} met resolving it)`, `Look at ${guestPath} in the guest (ls -l): make it a file or a link to one, then run xen2kvm again.`);
         const target = await readlink(host(`/${candidate.join('/')}`));
         const base = target.startsWith('/') ? [] : done;
         pending = [...base, ...target.split('/').filter(Boolean), ...pending];
@@ -69,17 +83,28 @@ export function rootFs(root: string): RootFs {
   const fs: RootFs = {
     realGuestPath,
     resolve: async (gp) => host(await realGuestPath(gp)),
-    async read(gp, maxBytes = 16 * 1024 * 1024) {
-      const p = await fs.resolve(gp);
-      let fh;
+    async isFile(gp) {
+      let st: Stats;
       try {
-        fh = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      } catch {
-        return undefined;
+        st = await lstat(await fs.resolve(gp));
+      } catch (e) {
+        if (missing(e)) return false;
+        throw e;
       }
+      if (!st.isFile()) throw notRegularFile(gp, st);
+      return true;
+    },
+    async read(gp, maxBytes = 16 * 1024 * 1024) {
+      if (!(await fs.isFile(gp))) return undefined;
+      // Not following a link and not blocking, should the file change between the check and the open.
+      const fh = await open(await fs.resolve(gp), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
+        if (missing(e)) return undefined;
+        throw e;
+      });
+      if (!fh) return undefined;
       try {
         const st = await fh.stat();
-        if (!st.isFile()) throw new UserError(`${gp} in the guest is not a regular file`, 'Look at it in the guest: xen2kvm reads and edits regular files only.');
+        if (!st.isFile()) throw notRegularFile(gp, st);
         if (st.size > maxBytes) throw new UserError(`${gp} in the guest is ${st.size} bytes, larger than ${maxBytes} bytes (more than a file of its kind can be); xen2kvm will not read it`, `Look at ${gp} in the guest: it may be damaged or not what it claims to be.`);
         return await fh.readFile();
       } finally {
@@ -87,14 +112,15 @@ export function rootFs(root: string): RootFs {
       }
     },
     async head(gp, bytes) {
-      let fh;
+      if (!(await fs.isFile(gp))) return undefined;
+      const fh = await open(await fs.resolve(gp), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
+        if (missing(e)) return undefined;
+        throw e;
+      });
+      if (!fh) return undefined;
       try {
-        fh = await open(await fs.resolve(gp), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      } catch {
-        return undefined;
-      }
-      try {
-        if (!(await fh.stat()).isFile()) return undefined;
+        const st = await fh.stat();
+        if (!st.isFile()) throw notRegularFile(gp, st);
         const b = Buffer.alloc(bytes);
         const { bytesRead } = await fh.read(b, 0, bytes, 0);
         return b.subarray(0, bytesRead);
@@ -114,8 +140,10 @@ export function rootFs(root: string): RootFs {
       }
     },
     async kind(gp) {
+      // A loop of symbolic links is refused (realGuestPath throws); only a missing path is undefined.
+      const p = await fs.resolve(gp);
       try {
-        const st = await lstat(await fs.resolve(gp));
+        const st = await lstat(p);
         return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'other';
       } catch {
         return undefined;

@@ -141,7 +141,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
         let seen = false;
         for (const path of paths) {
           const real = await fs.realGuestPath(path);
-          if ((await fs.kind(real)) !== 'file') continue;
+          if (!(await fs.isFile(real))) continue;
           seen = true;
           const before = textOf((await fs.read(real))!, real);
           const after = edit.apply(before, ctx, real);
@@ -197,7 +197,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
         const first = m.entries.length;
         for (const path of touches) {
           if (modifiedEntry(path)) continue;
-          if ((await fs.kind(path)) === 'file') {
+          if (await fs.isFile(path)) {
             await backupModified(path, edit.id);
           } else {
             await record({ action: 'created', edit: edit.id, path, sha256After: '' });
@@ -232,6 +232,7 @@ export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: 
               else await record({ action: 'created', edit: edit.id, path, sha256After: sha256((await fs.read(path, 1024 * 1024 * 1024)) ?? '') });
             }
           }
+          await pausePoint('guest-command');
           await edit.verify(fs, ctx);
         } catch (e) {
           if (!edit.fallible) throw e;

@@ -44,13 +44,28 @@ export async function initrdModules(fs: RootFs, path: string, needles: string[] 
   return Object.assign(moduleNames(names), { found: [...found] });
 }
 
+/** The virtio drivers the root disk needs that the kernel does not build in and `mods` lacks. */
+function lacking(mods: Set<string>, ctx: EditContext): string[] {
+  return ['virtio_blk', 'virtio_pci'].filter((m) => !mods.has(m) && ctx.kernel.virtioDrivers[m] !== 'builtin');
+}
+
 export const initrd: CommandEdit = {
   kind: 'command',
   id: 'initrd',
   describe: 'initrd rebuilt with the virtio drivers (and checked)',
-  needed: async (_fs, ctx) => {
-    if (ctx.kernel.initrdHasVirtio === true) return undefined;
-    return ctx.kernel.initrd ? `${ctx.kernel.initrd} lacks virtio_blk` : `kernel ${ctx.kernel.version} has no initrd`;
+  // The initrd as it is now, read (never what inspection or a manifest remembers: an interrupted
+  // run's restore may have put the Xen initrd back since).
+  needed: async (fs, ctx) => {
+    const path = initrdPath(ctx);
+    if (!(await fs.isFile(path))) return `kernel ${ctx.kernel.version} has no initrd`;
+    let mods: Set<string>;
+    try {
+      mods = await initrdModules(fs, path);
+    } catch (e) {
+      return `${path} cannot be read (${(e as Error).message})`;
+    }
+    const missing = lacking(mods, ctx);
+    return missing.length > 0 ? `${path} lacks ${missing.join(' and ')}` : undefined;
   },
   // update-initramfs also keeps a checksum per kernel (and may leave a .bak): recorded, so rollback is exact.
   touches: (ctx) => [initrdPath(ctx), ...(ctx.facts.initrdTool === 'update-initramfs' ? [`/var/lib/initramfs-tools/${ctx.kernel.version}`] : [])],
@@ -66,8 +81,7 @@ export const initrd: CommandEdit = {
       throw new UserError(`the rebuilt initrd ${initrdPath(ctx)} names the host's ${mods.found.join(', ')} (a host-only image built for this machine, not for the guest); the old initrd was put back`,
         'Set hostonly="no" in the guest\'s dracut configuration (xen2kvm writes /etc/dracut.conf.d/90-xen2kvm-virtio.conf; a later file may override it), then convert again.');
     }
-    const builtin = (m: string) => ctx.kernel.virtioDrivers[m] === 'builtin';
-    const missing = ['virtio_blk', 'virtio_pci'].filter((m) => !mods.has(m) && !builtin(m));
+    const missing = lacking(mods, ctx);
     if (missing.length > 0) {
       throw new UserError(`the rebuilt initrd ${initrdPath(ctx)} lacks ${missing.join(' and ')}, so the guest would not find its root disk under KVM; the old initrd was put back`,
         `Look at the guest's initrd tool configuration (e.g. omit_drivers in /etc/dracut.conf.d, /etc/initramfs-tools/modules), or install a kernel with virtio built in, then convert again.`);
