@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Checks the layering of src/: no import cycle between its folders (files at
 // src/ itself count one each), no command importing another command or cli.ts,
-// and no source file over 400 lines. Prints what is wrong; exit 1 if anything is.
+// no source file over 400 lines, and no test of a guest family or distribution
+// outside the family modules (src/families/) and the release-file parser
+// (guest/release.ts): everything else asks the family. Prints what is wrong;
+// exit 1 if anything is.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -22,10 +25,20 @@ const node = (p) => {
 };
 const edges = new Map();
 const problems = [];
+// A family or distribution tested by name: os.family / .distro compared, or a distro literal compared.
+const DISTROS = 'rhel|rhel5|rhel6|rhel7|debian|ubuntu|fedora|centos|oracle|scientific|suse|sles|opensuse|arch|archlinux';
+const FAMILY_TEST = new RegExp(`(\\bos\\.family|\\.distro)\\s*[!=]==|[!=]==\\s*'(${DISTROS})'|'(${DISTROS})'\\s*[!=]==`);
+const familyTests = [];
 for (const f of files) {
   const text = readFileSync(f, 'utf8');
   const lines = text.split('\n').length;
   if (lines > 400) problems.push(`${relative(src, f)}: ${lines} lines (more than 400)`);
+  const rel = relative(src, f);
+  if (!rel.startsWith('families/') && rel !== 'guest/release.ts') {
+    text.split('\n').forEach((line, i) => {
+      if (FAMILY_TEST.test(line.replace(/\/\/.*$/, ''))) familyTests.push(`${rel}:${i + 1}: tests a family or distribution by name (ask the family: src/families/)`);
+    });
+  }
   for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)) {
     const target = resolve(dirname(f), m[1]).replace(/\.js$/, '.ts');
     if (!target.startsWith(src)) { problems.push(`${relative(src, f)} imports ${m[1]}, outside src/`); continue; }
@@ -52,6 +65,8 @@ const visit = (n) => {
   state.set(n, 2);
 };
 for (const n of edges.keys()) if (!state.has(n)) visit(n);
+problems.push(...familyTests);
+console.log(`family tests outside src/families/: ${familyTests.length}`);
 for (const p of problems) console.log(p);
-console.log(problems.length ? `${problems.length} layering problem(s)` : 'layers: no cycles, no command imports another, no file over 400 lines');
+console.log(problems.length ? `${problems.length} layering problem(s)` : 'layers: no cycles, no command imports another, no file over 400 lines, no family tested outside src/families/');
 process.exitCode = problems.length ? 1 : 0;

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './errors.js';
-import { editsFor } from './edits/families.js';
+import { familyByKey, familyOf, supportedFamilies, type Family } from './families/index.js';
 import { buildEditContext, initrdPath } from './edits/context.js';
 import type { EditContext, HostSide } from './edits/types.js';
 import { applyEdits, type EditOutcome } from './tree/runner.js';
@@ -208,7 +208,7 @@ export async function inspect(run: RunState, opened: Opened): Promise<GuestFacts
   run.interrupted = (await listRuns(opened.mounted.fs)).filter((r) => !r.complete);
   run.leftovers = await sweepLeftovers(opened.mounted.fs, WRITTEN_DIRS, true);
   for (const r of run.interrupted) run.warnings.add(`an earlier conversion (run ${r.runId}) was interrupted; ${run.opts.dryRun ? 'a real run puts its changes back and converts the guest again' : 'its changes were put back and the guest converted again'}`);
-  return inspectGuest(opened.mounted.fs, decompressWith(externalDecompress));
+  return inspectGuest(opened.mounted.fs, decompressWith(externalDecompress), familyOf);
 }
 
 /** Plans every edit read-only (dry run of the runner): the diffs, printed with --dry-run or --show-diff. */
@@ -317,7 +317,7 @@ export function conversionSettings(opts: Pick<ConvertOptions, 'serialSpeed' | 'c
 async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, write: boolean, acq: Acquirer, onDiff?: (d: string) => void): Promise<EditPass> {
   const { guest, opts, warnings } = run;
   const ctx = editContext(guest, facts, opts, (w) => warnings.add(w), run);
-  const edits = selectEdits(facts, opts);
+  const edits = selectEdits(familyByKey(facts.family)!, opts);
   log.info(`${write ? 'applying' : 'planning'} ${edits.length} edits…`);
   const { outcomes, manifest } = await applyEdits(mount.fs, edits, ctx, {
     dryRun: !write,
@@ -331,7 +331,7 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
     guard: (label, undo) => acq.stack.push(label, undo),
     ...(onDiff ? { onDiff } : {}),
   });
-  const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(mount.fs));
+  const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(mount.fs, ctx.family.network));
   for (const w of macs.warnings) warnings.add(w);
   const grubText = facts.bootloader.config ? await mount.fs.readText(facts.bootloader.config, 16 * 1024 * 1024) : undefined;
   return {
@@ -358,9 +358,10 @@ export async function registerDomain(name: string, xml: string, file: string, au
 }
 
 function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void, run?: RunState): EditContext {
-  if (!editsFor(facts.os)) {
+  const family = familyByKey(facts.family);
+  if (!family) {
     throw new UserError(
-      `this guest runs ${facts.os.description || 'a system xen2kvm does not recognise'}${facts.os.family === 'unknown' ? '' : ` (${facts.os.family} family)`}; xen2kvm converts the RHEL family (RHEL, CentOS, Oracle Linux, Scientific Linux, Fedora) and the Debian family (Debian, Ubuntu)`,
+      `this guest runs ${facts.os.description || 'a system xen2kvm does not recognise'}; xen2kvm converts ${supportedFamilies()}`,
       `It looked at /etc/os-release, /usr/lib/os-release, /etc/redhat-release, /etc/centos-release, /etc/debian_version, /etc/lsb-release, /etc/SuSE-release and /etc/arch-release. xen2kvm inspect shows what else it found.`,
     );
   }
@@ -370,13 +371,13 @@ function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, w
     throw new UserError(only ? only.message : 'no kernel that can boot under KVM was found', only?.fix ?? 'Install a non-Xen kernel with virtio drivers in the guest first.');
   }
   return buildEditContext(guest, facts, kernel, {
-    ...opts.domain, serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, warn,
+    ...opts.domain, family, serialSpeed: opts.serialSpeed, clockFix: opts.clockFix, warn,
     ...(run?.boot ? { boot: run.boot } : {}), ...(run?.host ? { host: run.host } : {}),
   });
 }
 
-function selectEdits(facts: GuestFacts, opts: ConvertOptions) {
-  let edits = editsFor(facts.os)!;
+function selectEdits(family: Family, opts: ConvertOptions) {
+  let edits = family.edits;
   if (!opts.initrd) edits = edits.filter((e) => e.id !== 'initrd');
   if (opts.only) {
     const unknown = opts.only.filter((id) => !edits.some((e) => e.id === id));

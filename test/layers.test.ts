@@ -10,6 +10,25 @@ t.test('src/ layering', async (t) => {
   const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/check-layers.mjs'), join(repoRoot, 'src')], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stdout);
   t.match(r.stdout, /no cycles/);
+  t.match(r.stdout, /family tests outside src\/families\/: 0\n/, 'no edit, stage or report tests a family or distribution by name');
+});
+
+t.test('the checker catches a family tested outside the family modules', async (t) => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'edits'));
+  mkdirSync(join(dir, 'families'));
+  writeFileSync(join(dir, 'edits/a.ts'), "export const a = (ctx: any) => ctx.facts.os.family === 'rhel';\n");
+  writeFileSync(join(dir, 'edits/b.ts'), "export const b = (os: any) => 'debian' !== os.id || os.distro == 'x';\n");
+  writeFileSync(join(dir, 'families/rhel.ts'), "export const r = (os: any) => os.family === 'rhel';\n");
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts/check-layers.mjs'), dir], { encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.match(r.stdout, /family tests outside src\/families\/: 2/);
+  t.match(r.stdout, /edits\/a\.ts:1: tests a family/);
+  t.match(r.stdout, /edits\/b\.ts:1: tests a family/);
+  t.notMatch(r.stdout, /families\/rhel\.ts/);
 });
 
 t.test('the checker catches a cycle', async (t) => {

@@ -6,13 +6,14 @@ import { convertGuest, type ConvertOptions } from '../convert.js';
 import { configName, formatSummary, freeLoopDevices, runBatch, xendDomainConfigs, xenDirConfigs } from '../batch.js';
 import { interruption } from '../cleanup.js';
 import { atomicWrite } from '../tree/files.js';
-import { FAMILIES } from '../edits/families.js';
+import { FAMILIES } from '../families/index.js';
 import { EnvironmentError, InterruptedError, UserError } from '../errors.js';
 import { log } from '../log.js';
 import { attachOptions, checkOutputPath, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
 import { convertInVm } from '../sandbox.js';
 import { registerDomain } from '../convert-stages.js';
+import { checkDefinable } from '../host/virsh.js';
 import type { XenGuest } from '../xen/types.js';
 
 interface ConvertArgs extends AttachArgs, HostMappingArgs {
@@ -67,6 +68,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .example('$0 convert --all --jobs 2 --report report.json', 'Every guest in /etc/xen, two at a time, with a JSON report') as never,
   handler: async (a) => {
     if (a.autostart && !a.define) throw new UserError('--autostart goes with --define');
+    if (a.define && !a['dry-run']) checkDefinable(a['domain-type'] ?? 'kvm');
     if (![9600, 19200, 38400, 57600, 115200].includes(a['serial-speed'])) throw new UserError(`--serial-speed ${a['serial-speed']}: use 9600, 19200, 38400, 57600 or 115200`);
     if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new UserError('--jobs takes a whole number from 1');
     const configs = [...(a.configs ?? [])];
@@ -184,24 +186,15 @@ async function convertSandboxed(guest: XenGuest, a: ConvertArgs, options: Conver
   if (!a.json) process.stdout.write(`Sandbox: the conversion ran in a throwaway VM: ${r.seconds.toFixed(0)} s in all (of which the conversion inside ${inside.toFixed(1)} s, under qemu's emulation); the same guest converted on the host takes about a second (npm run bench).\n`);
 }
 
-/** What each list of edits is for. */
-const FAMILY_NAMES: Record<string, string> = {
-  rhel: 'RHEL family 5 (RHEL, CentOS, Scientific Linux 5)',
-  rhel6: 'RHEL family 6 (RHEL, CentOS, Oracle Linux, Scientific Linux 6)',
-  rhel7: 'RHEL family 7 on, and Fedora (RHEL, CentOS, Oracle Linux, Scientific Linux 7)',
-  debian: 'Debian family (Debian 6-12, Ubuntu 10.04-22.04)',
-};
-
 export const listEditsCommand: CommandModule<object, object> = {
   command: 'list-edits',
   describe: 'List the guest edits convert makes, per family, in order',
   builder: (y) => y.example('$0 list-edits', 'The edit ids --only takes') as never,
   handler: () => {
-    const families = Object.entries(FAMILIES).filter((f): f is [string, NonNullable<typeof f[1]>] => !!f[1]);
-    const width = Math.max(...families.flatMap(([, l]) => l.map((e) => e.id.length)));
-    families.forEach(([family, list], i) => {
-      process.stdout.write(`${i ? '\n' : ''}${FAMILY_NAMES[family] ?? family}:\n`);
-      for (const e of list) process.stdout.write(`  ${e.id.padEnd(width)}  ${e.describe}\n`);
+    const width = Math.max(...FAMILIES.flatMap((f) => f.edits.map((e) => e.id.length)));
+    FAMILIES.forEach((family, i) => {
+      process.stdout.write(`${i ? '\n' : ''}${family.label}:\n`);
+      for (const e of family.edits) process.stdout.write(`  ${e.id.padEnd(width)}  ${e.describe}\n`);
     });
   },
 };

@@ -2,6 +2,7 @@
 // RHEL 5.3 PV guest image and its Xen config in a temp dir (with the package's
 // own builder, dist/scripts/images/cli.js, the one the tests use), inspects it,
 // converts it with diffs, prints the domain XML, and removes everything.
+import { familyOf } from '../families/index.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       section('2. xen2kvm inspect: what the guest is and what it needs');
       const report = await withSession('demo inspect', async (acq) => {
         const open = await openGuest(guest.disks, { strategy: 'auto', readOnly: true, force: false, name: guest.name }, acq);
-        return buildReport(guest, open, await inspectGuest(open.mounted.fs, decompressWith(externalDecompress)));
+        return buildReport(guest, open, await inspectGuest(open.mounted.fs, decompressWith(externalDecompress), familyOf));
       });
       process.stdout.write(formatReport(report));
 

@@ -1,6 +1,7 @@
 // The context every guest edit reads: the guest, its facts, the kernel chosen
 // for KVM, the Xen → KVM device map and the conversion settings. Pure.
 import type { GuestFacts } from '../guest/inspect.js';
+import type { FamilyTraits, InitrdDialect } from '../guest/family.js';
 import type { KernelFacts } from '../guest/kernels.js';
 import { planDevices, renameGuestDevice } from '../xen/devmap.js';
 import { isXenOnlyArg, serialConsoleArgs } from '../formats/cmdline.js';
@@ -15,32 +16,18 @@ export interface ContextSettings {
   warn: (message: string) => void;
   boot?: EditContext['boot'];
   host?: EditContext['host'];
+  /** The guest's family (src/families/): what the shared edits ask instead of testing a distribution. */
+  family: FamilyTraits;
 }
 
 export function buildEditContext(guest: XenGuest, facts: GuestFacts, kernel: KernelFacts, s: ContextSettings): EditContext {
   return {
-    guest, facts, kernel,
+    guest, facts, kernel, family: s.family,
     deviceMap: planDevices(guest, { machine: s.machine ?? 'pc', hvmVirtio: !!s.hvmVirtio }),
     macs: guest.nics.map((n) => n.mac ?? ''),
     serialSpeed: s.serialSpeed, clockFix: s.clockFix, arch: facts.arch, warn: s.warn,
-    boot: s.boot ?? 'disk', host: s.host ?? { devices: [], mounts: [], leaks: [] }, netNames: netNaming(facts),
+    boot: s.boot ?? 'disk', host: s.host ?? { devices: [], mounts: [], leaks: [] }, netNames: s.family.netNaming(facts),
   };
-}
-
-/**
- * Whether eth0 keeps its name under virtio. udev's predictable names (Debian 9+,
- * Ubuntu 15.10+, any systemd Debian without 70-persistent-net.rules; RHEL 7 and
- * Fedora for an ifcfg-ethN without HWADDR=) call a virtio NIC ens3, and a
- * configuration written for eth0 brings nothing up: net.ifnames=0 keeps the
- * kernel's names. A configuration that names no ethN needs nothing.
- */
-export function netNaming(facts: GuestFacts): EditContext['netNames'] {
-  if (facts.initSystem !== 'systemd') return 'keep';
-  // RHEL 7 / Fedora: an ifcfg-ethN with HWADDR= keeps its name (RHEL's udev rule renames by it); one without does not.
-  if (facts.os.family === 'rhel') return facts.network.unpinned.some((n) => /^eth\d+$/.test(n)) ? 'ifnames-off' : 'keep';
-  if (facts.os.family !== 'debian') return 'keep';
-  const names = facts.network.names;
-  return names.length === 0 || names.some((n) => /^eth\d+$/.test(n)) ? 'ifnames-off' : 'keep';
 }
 
 /** A Xen disk name (/dev/xvdXN, hdXN, sdXN) renamed per the device map; anything else as it is; a disk the map lacks is a warning. */
@@ -74,10 +61,9 @@ export async function grubMenuPaths(_fs: unknown, ctx: EditContext): Promise<str
   return ctx.facts.bootloader.kind === 'grub-legacy' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : [];
 }
 
-/** Does this guest need the RHEL 5.0–5.3 timing arguments (no kvm-clock)? */
+/** Does this guest need the RHEL 5.0–5.3 timing arguments (no kvm-clock)? Its family says. */
 export function needsClockFix(ctx: EditContext): boolean {
-  const os = ctx.facts.os;
-  return ctx.clockFix && os.family === 'rhel' && os.major === 5 && os.minor <= 3;
+  return ctx.clockFix && ctx.family.needsClockFix(ctx.facts.os);
 }
 
 /** The timing arguments for an architecture (Red Hat's KVM guest timing guide). */
@@ -85,9 +71,13 @@ export function clockArgs(arch: EditContext['arch']): string[] {
   return arch === 'x86_64' ? ['divider=10', 'notsc'] : ['divider=10', 'clocksource=acpi_pm'];
 }
 
+/** The guest's initrd tool in its family's dialect, or undefined (no tool, or one its family does not use). */
+export function initrdDialect(ctx: EditContext): InitrdDialect | undefined {
+  return ctx.facts.initrdTool === 'none' ? undefined : ctx.family.initrd[ctx.facts.initrdTool];
+}
+
 /** Where the chosen kernel's initrd is (or will be). */
 export function initrdPath(ctx: EditContext): string {
   if (ctx.kernel.initrd) return ctx.kernel.initrd;
-  return ctx.facts.initrdTool === 'dracut' ? `/boot/initramfs-${ctx.kernel.version}.img`
-    : ctx.facts.initrdTool === 'update-initramfs' ? `/boot/initrd.img-${ctx.kernel.version}` : `/boot/initrd-${ctx.kernel.version}.img`;
+  return (initrdDialect(ctx) ?? Object.values(ctx.family.initrd)[0])?.output(ctx.kernel.version) ?? `/boot/initrd-${ctx.kernel.version}.img`;
 }

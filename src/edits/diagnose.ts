@@ -5,8 +5,9 @@
 import { UserError } from '../errors.js';
 import { listRuns } from '../tree/rollback.js';
 import { applyEdits } from '../tree/runner.js';
-import { editsFor } from './families.js';
 import { buildEditContext } from './context.js';
+import type { Edit } from './types.js';
+import type { FamilyTraits } from '../guest/family.js';
 import type { RootFs } from '../tree/fs.js';
 import { chooseKernel, type GuestFacts, type GuestProblem } from '../guest/inspect.js';
 import type { XenGuest } from '../xen/types.js';
@@ -42,7 +43,7 @@ const MEANING: Record<string, string> = {
 };
 
 /** `mbr`: why the boot disk's MBR does not boot the guest ("holds no boot loader"), or undefined. */
-export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, target: string, mbr: string | undefined, boot?: 'disk' | 'mbr' | 'direct'): Promise<GuestProblem[]> {
+export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, family: (FamilyTraits & { edits: Edit[] }) | undefined, target: string, mbr: string | undefined, boot?: 'disk' | 'mbr' | 'direct', supported = 'the families listed by xen2kvm list-edits'): Promise<GuestProblem[]> {
   const out: GuestProblem[] = [];
   const runs = await listRuns(fs);
   for (const run of runs) {
@@ -58,13 +59,14 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, t
   const chosen = chooseKernel(facts.kernels, facts.bootloader.kind);
   const recorded = facts.kernels.find((k) => k.version === last.kernel && !k.xenOnly && k.virtio);
   const kernel = recorded ?? chosen;
-  const edits = editsFor(facts.os);
-  if (!edits) {
-    out.push({ code: 'cannot-convert', message: `xen2kvm does not convert ${facts.os.description || 'this system'} (${facts.os.family} family)`, fix: 'xen2kvm converts RHEL-family and Debian-family guests; convert this one by hand or with virt-v2v' });
+  if (!family) {
+    out.push({ code: 'cannot-convert', message: `xen2kvm does not convert ${facts.os.description || 'this system'}`, fix: `xen2kvm converts ${supported}; convert this one by hand or with virt-v2v` });
     return out;
   }
+  const edits = family.edits;
   if (!kernel) return out;
   const ctx = buildEditContext(guest, facts, kernel, {
+    family,
     ...(boot ? { boot } : {}),
     serialSpeed: typeof last.serialSpeed === 'number' ? last.serialSpeed : 115200,
     clockFix: typeof last.clockFix === 'boolean' ? last.clockFix : true,

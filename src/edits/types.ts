@@ -1,6 +1,7 @@
 // What a guest edit reads (EditContext), and the tree module's change kinds bound to it.
 import type * as tree from '../tree/types.js';
 import type { GuestFacts } from '../guest/inspect.js';
+import type { FamilyTraits } from '../guest/family.js';
 import type { KernelFacts } from '../guest/kernels.js';
 import type { DeviceMap } from '../xen/devmap.js';
 import type { XenGuest } from '../xen/types.js';
@@ -8,6 +9,8 @@ import type { XenGuest } from '../xen/types.js';
 export interface EditContext {
   guest: XenGuest;
   facts: GuestFacts;
+  /** What the guest's family knows (src/families/): shared edits ask it, never the distribution. */
+  family: FamilyTraits;
   /** The kernel the guest will boot under KVM. */
   kernel: KernelFacts;
   deviceMap: DeviceMap;

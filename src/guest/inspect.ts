@@ -7,8 +7,9 @@ import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from '../formats/grub
 import { parseGrub2Cfg } from '../formats/grub2.js';
 import { cappedDecompress } from './decompress.js';
 import type { RootFs } from '../tree/fs.js';
-import { compareVersions, initrdFor, readKernelConfig, VIRTIO_MODULES, xenFlavour, type KernelFacts } from './kernels.js';
+import { compareVersions, initrdFor, readKernelConfig, VIRTIO_MODULES, XEN_FLAVOUR, xenFlavour, type KernelFacts } from './kernels.js';
 import { detectOs, type OsInfo } from './release.js';
+import type { FamilyResolver, FamilyTraits } from './family.js';
 import { grub2Tools, networkFacts, type Grub2Tools, type NetworkFacts } from './tools.js';
 
 export interface GuestProblem {
@@ -31,6 +32,8 @@ export interface BootloaderFacts {
 
 export interface GuestFacts {
   os: OsInfo;
+  /** The key of the family that takes it (src/families/), when xen2kvm converts it. */
+  family?: string;
   kernels: KernelFacts[];
   bootloader: BootloaderFacts;
   initSystem: 'sysvinit' | 'upstart' | 'systemd' | 'unknown';
@@ -55,7 +58,12 @@ export function decompressWith(external?: Decompress): Decompress {
   }));
 }
 
-export async function inspectGuest(fs: RootFs, decompress: Decompress = decompressWith()): Promise<GuestFacts> {
+/**
+ * The facts of a mounted guest. `families` picks its family once, from the release
+ * files (src/families/index.ts familyOf); without it, no family is known and the
+ * hints are generic.
+ */
+export async function inspectGuest(fs: RootFs, decompress: Decompress = decompressWith(), families?: FamilyResolver): Promise<GuestFacts> {
   const problems: GuestProblem[] = [];
   const os = detectOs({
     redhat: await fs.readText('/etc/redhat-release'),
@@ -66,10 +74,11 @@ export async function inspectGuest(fs: RootFs, decompress: Decompress = decompre
     lsb: await fs.readText('/etc/lsb-release'),
     arch: (await fs.kind('/etc/arch-release')) === 'file',
   });
+  const family = families?.(os);
 
   const { bootloader, menu } = await findBootloader(fs);
   if (menu) bootloader.entries = menu.entries.map((e) => ({ title: e.title, ...(e.kernel ? { version: kernelVersionOf(e.kernel.path) } : {}) }));
-  const kernels = await findKernels(fs, menu, decompress, problems);
+  const kernels = await findKernels(fs, menu, decompress, problems, family?.xenFlavour ?? XEN_FLAVOUR);
 
   const initLink = await fs.linkTarget('/sbin/init');
   const initSystem: GuestFacts['initSystem'] = initLink && /systemd/.test(initLink) ? 'systemd'
@@ -98,8 +107,8 @@ export async function inspectGuest(fs: RootFs, decompress: Decompress = decompre
   const bootHint = separateBoot && (await fs.list('/boot')).length === 0
     ? 'the guest\'s fstab names a separate /boot that was not mounted: pass every disk of the guest (or --disk VDEV=PATH)'
     : 'a guest whose kernel lived in dom0 needs a kernel installed in the guest first (or xen2kvm domxml boots the dom0 kernel directly)';
-  diagnose(kernels, bootloader, initrdTool, problems, bootHint, os.family);
-  return { os, kernels, bootloader, initSystem, initrdTool, selinux, arch, grub2: await grub2Tools(fs), network: await networkFacts(fs), problems };
+  diagnose(kernels, bootloader, initrdTool, problems, bootHint, family);
+  return { os, ...(family ? { family: family.key } : {}), kernels, bootloader, initSystem, initrdTool, selinux, arch, grub2: await grub2Tools(fs), network: await networkFacts(fs), problems };
 }
 
 /** The machine an ELF file is for, from its header (EI_CLASS and e_machine). */
@@ -145,7 +154,7 @@ async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts
   return { bootloader: { kind: 'none' } };
 }
 
-async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: Decompress, problems: GuestProblem[]): Promise<KernelFacts[]> {
+async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: Decompress, problems: GuestProblem[], xenName: RegExp): Promise<KernelFacts[]> {
   const boot = await fs.list('/boot');
   const inMenu = new Map<string, number>();
   menu?.entries.forEach((e, i) => {
@@ -166,7 +175,7 @@ async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: D
       if (!drivers[m] && modules.has(m)) drivers[m] = 'module';
     }
     // Xen-only: the config says so; without a config, a Xen flavour name without virtio does.
-    const xenOnly = fromConfig ? fromConfig.xenOnly : xenFlavour(version) && !drivers.virtio_blk;
+    const xenOnly = fromConfig ? fromConfig.xenOnly : xenFlavour(version, xenName) && !drivers.virtio_blk;
     const initrd = initrdFor(version, boot);
     const facts: KernelFacts = {
       version, image: `/boot/vmlinuz-${version}`, xenOnly, virtio: !!drivers.virtio_blk, virtioDrivers: drivers,
@@ -222,15 +231,11 @@ export function chooseKernel(kernels: KernelFacts[], bootloaderKind: BootloaderF
   return usable.sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
-/** How a guest of this family installs or updates a kernel (for the fix texts). */
-function kernelInstall(family: OsInfo['family']): { install: string; update: string } {
-  if (family === 'debian') return { install: '"apt-get install linux-image-amd64" (or -686; Ubuntu: linux-image-virtual)', update: '"apt-get install linux-image-amd64"' };
-  if (family === 'suse') return { install: '"zypper install kernel-default"', update: '"zypper update kernel-default"' };
-  return { install: '"yum install kernel" (RHEL/CentOS/Fedora)', update: '"yum update kernel"' };
-}
+/** Without a family: how a kernel is installed, said generally. */
+const GENERIC_KERNEL_HINT: FamilyTraits['kernelHint'] = { install: 'the distribution\'s kernel package (yum, apt-get or zypper install kernel)', update: 'the distribution\'s package tool', minimum: 'a release with virtio drivers' };
 
-function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdTool: GuestFacts['initrdTool'], problems: GuestProblem[], bootHint: string, family: OsInfo['family']): void {
-  const how = kernelInstall(family);
+function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdTool: GuestFacts['initrdTool'], problems: GuestProblem[], bootHint: string, family: FamilyTraits | undefined): void {
+  const how = family?.kernelHint ?? GENERIC_KERNEL_HINT;
   if (kernels.length === 0) {
     problems.push({ code: 'no-kernels', message: 'no kernels were found in /boot', fix: bootHint });
     return;
@@ -246,7 +251,7 @@ function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdToo
     } else if (kernels.some((k) => !k.xenOnly && k.virtio && !k.inBootloader)) {
       problems.push({ code: 'kernel-not-in-bootloader', message: 'a KVM-capable kernel is installed but not listed in the boot loader', fix: `add it to ${bootloader.kind === 'grub2' ? 'grub.cfg (update-grub / grub2-mkconfig under Xen)' : 'grub.conf'} (e.g. reinstall the kernel package) and convert again` });
     } else {
-      problems.push({ code: 'no-virtio-kernel', message: `no installed kernel has virtio drivers (${family === 'debian' ? 'Debian 6 / Ubuntu 10.04' : 'RHEL 5.3'} or later is needed)`, fix: `update the guest kernel (${how.update}) under Xen, then convert` });
+      problems.push({ code: 'no-virtio-kernel', message: `no installed kernel has virtio drivers (${how.minimum} or later is needed)`, fix: `update the guest kernel (${how.update}) under Xen, then convert` });
     }
   } else {
     if (chosen.initrdHasVirtio === false) {

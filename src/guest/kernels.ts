@@ -43,9 +43,12 @@ export function readKernelConfig(text: string): { xenOnly: boolean; drivers: Rec
   return { xenOnly, drivers };
 }
 
-/** A flavour name says Xen (RHEL 5 `el5xen`, SUSE `-xen`, Debian `-xen-686`). */
-export function xenFlavour(version: string): boolean {
-  return /xen/.test(version);
+/** Xen flavour names when the family says nothing else (RHEL 5 `el5xen`, SUSE `-xen`, Debian `-xen-686`). */
+export const XEN_FLAVOUR = /xen/;
+
+/** A flavour name says Xen (the family's pattern, src/families/). */
+export function xenFlavour(version: string, pattern: RegExp = XEN_FLAVOUR): boolean {
+  return pattern.test(version);
 }
 
 /** Orders kernel versions: numeric parts compared as numbers (2.6.18-128.1.16 > 2.6.18-92). */

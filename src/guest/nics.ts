@@ -2,17 +2,18 @@
 // MACs the domain keeps; where the Xen config had no mac=, the guest's HWADDR
 // is the MAC to keep (better than a derived one).
 import type { RootFs } from '../tree/fs.js';
+import type { FamilyTraits } from './family.js';
 
-/** ethN → HWADDR (lower-case), from /etc/sysconfig/network-scripts/ifcfg-ethN. */
-export async function ifcfgMacs(fs: RootFs): Promise<Map<number, string>> {
+/** ethN → the MAC its configuration pins it to (lower-case), where the family keeps one file per NIC (ifcfg-ethN, HWADDR=). */
+export async function ifcfgMacs(fs: RootFs, where: FamilyTraits['network']): Promise<Map<number, string>> {
   const out = new Map<number, string>();
-  const dir = '/etc/sysconfig/network-scripts';
-  for (const f of await fs.list(dir)) {
-    const m = /^ifcfg-eth(\d+)$/.exec(f);
-    if (!m) continue;
-    const text = await fs.readText(`${dir}/${f}`);
-    const hw = text && /^\s*HWADDR=["']?([0-9A-Fa-f:]{17})["']?\s*$/m.exec(text);
-    if (hw) out.set(Number(m[1]), hw[1].toLowerCase());
+  const key = new RegExp(`^\\s*${where.macKey}=["']?([0-9A-Fa-f:]{17})["']?\\s*$`, 'm');
+  for (const f of await fs.list(where.dir)) {
+    const m = where.file.exec(f);
+    const n = m?.[1] && /^eth(\d+)$/.exec(m[1]);
+    if (!n) continue;
+    const hw = key.exec((await fs.readText(`${where.dir}/${f}`)) ?? '');
+    if (hw) out.set(Number(n[1]), hw[1].toLowerCase());
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { freeBridgeName, readNetworkXml, readdressNetworkXml, renderNetworkXml }
 import { overlaps, type Ipv4Net } from './ipv4.js';
 import { renderSysctl } from './sysctl.js';
 
-export type NetStyle = 'ifcfg' | 'debian' | 'networkmanager' | 'unknown';
+export type NetStyle = 'ifcfg' | 'ifupdown' | 'networkmanager' | 'unknown';
 
 export interface HostContext {
   style: NetStyle;
@@ -39,7 +39,7 @@ export async function detectNetStyle(fs: RootFs): Promise<NetStyle> {
   if ((await fs.kind(SCRIPTS)) === 'dir') return 'ifcfg';
   const nm = await fs.list('/etc/NetworkManager/system-connections');
   if (nm.some((f) => f.endsWith('.nmconnection'))) return 'networkmanager';
-  if ((await fs.kind('/etc/network/interfaces')) === 'file') return 'debian';
+  if ((await fs.kind('/etc/network/interfaces')) === 'file') return 'ifupdown';
   return 'unknown';
 }
 
@@ -73,7 +73,7 @@ const bridgeFile: Edit<HostContext> = {
 
 const debianInterfaces: Edit<HostContext> = {
   kind: 'file', id: 'bridge-interfaces', describe: 'a bridge stanza in /etc/network/interfaces',
-  paths: async (_fs, c) => (c.bridge && c.style === 'debian' ? ['/etc/network/interfaces'] : []),
+  paths: async (_fs, c) => (c.bridge && c.style === 'ifupdown' ? ['/etc/network/interfaces'] : []),
   apply: (text, c) => debianBridge(text, c.bridge!.name, c.bridge!.port),
 };
 

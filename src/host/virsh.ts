@@ -1,9 +1,9 @@
 // libvirt through virsh: is libvirtd reachable, validate XML, define domains and
 // networks. All through the command gate.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { CommandError, EnvironmentError, UserError } from '../errors.js';
 import { haveCommand, run } from '../run.js';
 
 export const LIBVIRT_URI = process.env.XEN2KVM_LIBVIRT_URI ?? 'qemu:///system';
@@ -37,8 +37,32 @@ export async function validateXml(xml: string, schema: 'domain' | 'network'): Pr
   return true;
 }
 
+/** A local libvirt (qemu:///system or qemu:///session), whose KVM is this host's /dev/kvm. */
+export function libvirtIsLocal(uri = LIBVIRT_URI): boolean {
+  return /^qemu:\/\/\/(system|session)$/.test(uri);
+}
+
+/** Why a type='kvm' domain cannot be defined here (no usable /dev/kvm on a local libvirt), or undefined. */
+export function kvmMissing(domainType: 'kvm' | 'qemu'): string | undefined {
+  if (domainType !== 'kvm' || !libvirtIsLocal() || existsSync('/dev/kvm')) return undefined;
+  return 'this host has no /dev/kvm (no hardware virtualization, or a nested or container host), so libvirt cannot define a domain of type kvm here';
+}
+
+const KVM_ADVICE = 'Convert with --domain-type qemu (emulation: slow, but it runs), or define the domain on a host with KVM (virsh define DOMAIN.xml there).';
+
 export async function defineDomain(xml: string): Promise<void> {
-  await withXmlFile(xml, (file) => run('virsh', ['-c', LIBVIRT_URI, 'define', file]));
+  const r = await withXmlFile(xml, (file) => run('virsh', ['-c', LIBVIRT_URI, 'define', file], { allowFailure: true }));
+  if (r.exitCode === 0) return;
+  if (/does not support virt type 'kvm'|no accelerator found|kvm.*not (available|supported)/i.test(r.stderr)) {
+    throw new UserError(`libvirt (${LIBVIRT_URI}) cannot define a domain of type kvm on this host: ${r.stderr.trim().split('\n').pop()}`, KVM_ADVICE);
+  }
+  throw new CommandError(r.command, r.exitCode, r.stderr, r.stdout);
+}
+
+/** Refuses --define of a type='kvm' domain on a local libvirt without /dev/kvm, before any guest is touched. */
+export function checkDefinable(domainType: 'kvm' | 'qemu'): void {
+  const why = kvmMissing(domainType);
+  if (why) throw new EnvironmentError(`--define: ${why}`, KVM_ADVICE);
 }
 
 export async function autostartDomain(name: string): Promise<void> {

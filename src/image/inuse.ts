@@ -239,7 +239,9 @@ function takeLock(path: string, source: string, id: DiskIdentity): void {
       const [pidText, holder = ''] = readFileSync(path, 'utf8').split('\n');
       const pid = Number(pidText.trim());
       const run = pid ? runOf(pid) : undefined;
-      const other = holder && holder !== source ? `, which is ${holder} under another name` : id.describe !== source && id.describe !== realpathSync(source) ? ` (${id.describe})` : '';
+      // The layers it went through (a loop device on a loop device …), as diskIdentities described them.
+      const via = id.describe.includes(' (through ') ? ` ${id.describe.slice(id.describe.indexOf(' (through ') + 1)}` : '';
+      const other = holder && holder !== source ? `, which is ${holder} under another name${via}` : id.describe !== source && id.describe !== realpathSync(source) ? ` (${id.describe})` : '';
       if (pid && pid !== process.pid && pidAlive(pid)) {
         throw new UserError(`another xen2kvm run (pid ${pid}${run ? `, run ${run.runId} started ${run.started}: ${run.command}` : ''}) is working on ${source}${other}`, 'Wait for it to finish; if it was killed, run "xen2kvm cleanup".');
       }

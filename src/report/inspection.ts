@@ -4,6 +4,7 @@ import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from '../
 import { externalDecompress } from '../guest/decompress.js';
 import type { OpenGuest } from '../guest/open.js';
 import { diagnose } from '../edits/diagnose.js';
+import { familyByKey, familyOf, supportedFamilies } from '../families/index.js';
 import { mbrBootCode, mbrProblem } from '../image/mbr.js';
 import type { XenGuest } from '../xen/types.js';
 import { guestDeviceName } from '../image/stacked.js';
@@ -52,7 +53,7 @@ export function formatReport(r: InspectReport): string {
   out.push(`Guest:       ${r.guest ?? '(disk images)'}`);
   out.push(`OS:          ${r.os.description || 'unknown'}${r.os.version ? ` (${r.os.distro} ${r.os.version})` : ''}`);
   out.push(`Boot loader: ${r.bootloader.kind}${r.bootloader.config ? ` (${r.bootloader.config}${r.bootloader.links ? `; ${r.bootloader.links.join(', ')} link to it` : ''})` : ''}`);
-  out.push(`Family:      ${r.os.family}${r.os.family === 'unknown' ? ' (xen2kvm looked at /etc/os-release, /usr/lib/os-release, /etc/redhat-release, /etc/centos-release, /etc/debian_version, /etc/lsb-release, /etc/SuSE-release, /etc/arch-release)' : ''}`);
+  out.push(`Family:      ${familyByKey(r.family)?.label ?? `none xen2kvm converts${r.os.description ? '' : ' (xen2kvm looked at /etc/os-release, /usr/lib/os-release, /etc/redhat-release, /etc/centos-release, /etc/debian_version, /etc/lsb-release, /etc/SuSE-release, /etc/arch-release)'}`}`);
   out.push(`Init:        ${r.initSystem}; initrd tool: ${r.initrdTool}; SELinux: ${r.selinux}`);
   if (r.boot) out.push(`Boot:        ${r.boot.mode} — ${r.boot.why}`);
   if (r.network.names.length) out.push(`Network:     ${r.network.names.join(', ')} (${r.network.tools.join(', ')})`);
@@ -81,7 +82,7 @@ export function formatReport(r: InspectReport): string {
 
 /** Inspects an opened guest and adds recovery findings: every pending edit, with the command that applies it. */
 export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: string): Promise<InspectReport> {
-  const facts = await inspectGuest(open.mounted.fs, decompressWith(externalDecompress));
+  const facts = await inspectGuest(open.mounted.fs, decompressWith(externalDecompress), familyOf);
   const boot = open.attached.disks[0];
   const code = boot?.table && guest.bootloader !== undefined ? mbrBootCode(boot.whole) : undefined;
   const mbr = code ? mbrProblem(code) : undefined;
@@ -92,7 +93,7 @@ export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: st
   } catch {
     bootMode = undefined;
   }
-  const findings = await diagnose(open.mounted.fs, guest, facts, target, mbr, bootMode?.mode);
+  const findings = await diagnose(open.mounted.fs, guest, facts, familyByKey(facts.family), target, mbr, bootMode?.mode, supportedFamilies());
   // The generic problems that a pending edit states better are replaced by it.
   const covered: Record<string, string> = { 'pending:grub-default': 'default-kernel-xen', 'pending:initrd': 'initrd-without-virtio' };
   const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings];

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-import { FAMILIES } from '../../src/edits/families.js';
+import { FAMILIES } from '../../src/families/index.js';
 import { releaseSampleTree, DEBIAN_CFG } from '../helpers/edit-context.js';
 import type { DebianRelease } from '../../scripts/images/debian-tree.js';
 import type { CentosRelease } from '../../scripts/images/rhel-tree.js';
@@ -41,7 +41,7 @@ function files(dir: string, rel = ''): string[] {
 }
 
 for (const id of readdirSync(base).sort()) {
-  const edit = Object.values(FAMILIES).flatMap((l) => l ?? []).find((e) => e.id === id);
+  const edit = FAMILIES.flatMap((f) => f.edits).find((e) => e.id === id);
   t.test(id, async (t) => {
     t.ok(edit, `${id} is an edit of a family`);
     if (!edit) return;

@@ -8,6 +8,7 @@ import { detectOs } from '../../src/guest/release.js';
 import { elfMachine, inspectGuest } from '../../src/guest/inspect.js';
 import { parseGrub2Cfg } from '../../src/formats/grub2.js';
 import { rootFs } from '../../src/tree/fs.js';
+import { familyByKey, familyOf } from '../../src/families/index.js';
 
 t.test('release files', async (t) => {
   const ubuntu = detectOs({ lsb: 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=10.04\nDISTRIB_CODENAME=lucid\nDISTRIB_DESCRIPTION="Ubuntu 10.04.4 LTS"\n', debianVersion: 'squeeze/sid\n' });
@@ -116,7 +117,7 @@ t.test('a RHEL-family guest without an initrd tool: a finding, not a crash', asy
   writeFileSync(join(root, 'boot/vmlinuz-6.2.9-300.fc38.x86_64'), 'k');
   writeFileSync(join(root, 'boot/config-6.2.9-300.fc38.x86_64'), 'CONFIG_X86_64=y\nCONFIG_VIRTIO_BLK=m\nCONFIG_VIRTIO_PCI=m\n');
   const fs = rootFs(root);
-  const facts = await inspectGuest(fs);
-  const found = await diagnose(fs, parseXenConfig('name = "f"\ndisk = [ "phy:/dev/vg/f,xvda,w" ]\n', 'f.cfg'), facts, 'f.cfg', undefined);
+  const facts = await inspectGuest(fs, undefined, familyOf);
+  const found = await diagnose(fs, parseXenConfig('name = "f"\ndisk = [ "phy:/dev/vg/f,xvda,w" ]\n', 'f.cfg'), facts, familyByKey(facts.family), 'f.cfg', undefined);
   t.match(found, [{ code: 'cannot-convert', message: /no initrd tool/, fix: /Install one in the guest first/ }]);
 });

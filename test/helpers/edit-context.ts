@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { rootFs } from '../../src/tree/fs.js';
 import { inspectGuest, chooseKernel } from '../../src/guest/inspect.js';
 import type { EditContext } from '../../src/edits/types.js';
-import { netNaming } from '../../src/edits/context.js';
+import { familyOf } from '../../src/families/index.js';
 import { writeRhel5Tree } from '../../scripts/images/rhel5-tree.js';
 import { writeDebianTree, type DebianRelease } from '../../scripts/images/debian-tree.js';
 import { writeCentosTree, type CentosRelease } from '../../scripts/images/rhel-tree.js';
@@ -32,13 +32,14 @@ export function releaseSampleTree(release: DebianRelease | CentosRelease): strin
 
 export async function contextFor(root: string, cfg = SEED_CFG, over: Partial<EditContext> = {}): Promise<EditContext & { warnings: string[] }> {
   const guest = parseXenConfig(cfg, 'test1.cfg');
-  const facts = await inspectGuest(rootFs(root));
+  const facts = await inspectGuest(rootFs(root), undefined, familyOf);
+  const family = familyOf(facts.os)!;
   const warnings: string[] = [];
   return {
-    guest, facts, kernel: chooseKernel(facts.kernels, facts.bootloader.kind)!,
+    guest, facts, family, kernel: chooseKernel(facts.kernels, facts.bootloader.kind)!,
     deviceMap: planDevices(guest, { machine: 'pc', hvmVirtio: false }),
     macs: guest.nics.map((n) => n.mac ?? ''), serialSpeed: 115200, clockFix: true, arch: 'x86_64',
-    boot: 'disk', host: { devices: [], mounts: [], leaks: [] }, netNames: netNaming(facts),
+    boot: 'disk', host: { devices: [], mounts: [], leaks: [] }, netNames: family.netNaming(facts),
     warn: (w) => warnings.push(w), warnings, ...over,
   };
 }

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { openGuest } from '../../src/guest/open.js';
+import { decompressWith } from '../../src/guest/inspect.js';
+import { externalDecompress } from '../../src/guest/decompress.js';
+import { listInitrd, moduleNames } from '../../src/formats/cpio.js';
 import { setLogLevel } from '../../src/log.js';
 import { withSession } from '../../src/session.js';
 import { parseXenConfig } from '../../src/xen/parse.js';
@@ -23,8 +26,8 @@ export function snapshotDir(root: string, dir = '', skip: (rel: string) => boole
   return out;
 }
 
-/** Every file of the guest (all its mounted filesystems), read-only. */
-export async function guestSnapshot(configPath: string): Promise<{ tree: Record<string, string>; read: (p: string) => string | undefined }> {
+/** Every file of the guest (all its mounted filesystems), read-only; for each initrd in /boot, whether it holds virtio_blk and virtio_pci (read, not assumed). */
+export async function guestSnapshot(configPath: string): Promise<{ tree: Record<string, string>; read: (p: string) => string | undefined; virtio: Record<string, boolean> }> {
   setLogLevel('quiet');
   const guest = parseXenConfig(readFileSync(configPath, 'utf8'), configPath);
   return withSession('snapshot', async (acq) => {
@@ -32,6 +35,12 @@ export async function guestSnapshot(configPath: string): Promise<{ tree: Record<
     const tree = snapshotDir(mounted.root, '', (rel) => rel === '/lost+found' || rel === '/boot/lost+found');
     const files: Record<string, string> = {};
     for (const p of Object.keys(tree)) if (tree[p].startsWith('file') && !p.endsWith('.img') && !p.includes('/lib/modules/') && !p.startsWith('/bin/') && !p.startsWith('/usr/')) files[p] = readFileSync(join(mounted.root, p), 'utf8');
-    return { tree, read: (p: string) => files[p] };
+    const virtio: Record<string, boolean> = {};
+    for (const p of Object.keys(tree)) {
+      if (!/^\/boot\/initr(d|amfs)[-.].*img/.test(p) || !tree[p].startsWith('file')) continue;
+      const mods = moduleNames(await listInitrd(readFileSync(join(mounted.root, p)), decompressWith(externalDecompress)));
+      virtio[p] = mods.has('virtio_blk') && mods.has('virtio_pci');
+    }
+    return { tree, read: (p: string) => files[p], virtio };
   });
 }

@@ -2,21 +2,21 @@
 // `convert` again — the guest ends exactly converted (the same files as a guest
 // converted in one go); `rollback --all` then gives back the guest exactly as it
 // was before its first conversion, whatever runs were recorded.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { guestSnapshot } from '../helpers/tree.js';
-import { hostTierOnly, isRoot, startUntil, loopsUnder, mountsUnder, startPaused, workspace, xen2kvm } from '../helpers/system.js';
+import { bin, hostTierOnly, isRoot, startUntil, loopsUnder, mountsUnder, startPaused, workspace, xen2kvm } from '../helpers/system.js';
 
 /**
  * A snapshot without what differs between runs by design: backup dirs (named by
  * run id), and the bytes of a rebuilt initrd (its cpio and gzip headers carry the
- * build time; the conversion checks what it holds).
+ * build time) — for which what it holds, read from it, stands instead.
  */
-function comparable(tree: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tree).filter(([p]) => !p.startsWith('/var/lib/xen2kvm')).map(([p, v]) => [p, /^\/boot\/initrd-.*\.img$/.test(p) ? v.replace(/ [0-9a-f]{64}$/, ' (rebuilt)') : v]));
+function comparable(snap: { tree: Record<string, string>; virtio: Record<string, boolean> }): Record<string, string> {
+  return Object.fromEntries(Object.entries(snap.tree).filter(([p]) => !p.startsWith('/var/lib/xen2kvm')).map(([p, v]) => [p, /^\/boot\/initrd-.*\.img$/.test(p) ? v.replace(/ [0-9a-f]{64}$/, snap.virtio[p] ? ' (holds virtio)' : ' (no virtio)') : v]));
 }
 
 if (!isRoot) {
@@ -25,13 +25,13 @@ if (!isRoot) {
   const ws = workspace();
   t.teardown(() => ws.cleanup());
   const reference = await buildRhel5Guest(join(ws.dir, 'ref'), { name: 'ref' });
-  const pristine = comparable((await guestSnapshot(reference.config)).tree);
+  const pristine = comparable(await guestSnapshot(reference.config));
   // (No assertion at the top level before an await: tap would end the file there.)
   const first = xen2kvm(ws, ['convert', reference.config, '-o', join(ws.dir, 'out')]);
   if (first.code !== 0) throw new Error(`the reference conversion failed: ${first.stderr}`);
-  const converted = comparable((await guestSnapshot(reference.config)).tree);
+  const converted = comparable(await guestSnapshot(reference.config));
 
-  for (const stage of ['attached', 'mounted', 'edited']) {
+  for (const stage of ['attached', 'mounted', 'edited', 'guest-command']) {
     t.test(`SIGKILL once ${stage}, then cleanup and convert: exactly converted; rollback --all: exactly original`, hostTierOnly, async (t) => {
       const g = await buildRhel5Guest(join(ws.dir, stage), { name: 'ref' });
       const child = await startPaused(ws, ['convert', g.config, '-o', join(ws.dir, `out-${stage}`)], stage);
@@ -41,14 +41,14 @@ if (!isRoot) {
       t.equal(c.code, 0, c.stderr);
       t.same(loopsUnder(ws.dir).filter((l) => l), [], 'cleanup left nothing attached');
       t.same(mountsUnder(ws.runDir), [], 'nor mounted');
-      if (stage === 'edited') {
+      if (stage === 'edited' || stage === 'guest-command') {
         const j = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
         t.ok(j.problems.some((p: { code: string }) => p.code === 'interrupted-conversion'), 'inspect reports the interrupted run');
       }
       const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, `out-${stage}`)]);
       t.equal(r.code, 0, r.stderr);
-      if (stage === 'edited') t.match(r.stdout, /an earlier conversion \(run \S+\) was interrupted; its changes were put back and the guest converted again/);
-      const after = comparable((await guestSnapshot(g.config)).tree);
+      if (stage === 'edited' || stage === 'guest-command') t.match(r.stdout, /an earlier conversion \(run \S+\) was interrupted; its changes were put back and the guest converted again/);
+      const after = comparable(await guestSnapshot(g.config));
       t.same(after, converted, 'the same files, modes, owners and contents as a guest converted in one go');
       // A second conversion with other settings: two runs recorded.
       t.equal(xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, `out-${stage}`), '--serial-speed', '9600']).code, 0);
@@ -56,10 +56,54 @@ if (!isRoot) {
       t.equal(back.code, 0, back.stderr);
       t.match(back.stdout, /Rolled back 2 runs .* The guest is as it was before its first conversion\./);
       const snap = await guestSnapshot(g.config);
-      t.same(comparable(snap.tree), pristine, 'exactly the original guest');
+      t.same(comparable(snap), pristine, 'exactly the original guest');
       t.same(Object.keys(snap.tree).filter((p) => p.startsWith('/var/lib/xen2kvm')), [], 'no backup area is left');
     });
   }
+
+  t.test('SIGKILL at 20 seeded random moments: cleanup + convert is exactly converted, rollback --all exactly original', hostTierOnly, async (t) => {
+    const base = await buildRhel5Guest(join(ws.dir, 'random'), { name: 'ref' });
+    const copy = (tag: string) => {
+      const img = join(ws.dir, 'random', `${tag}.img`);
+      copyFileSync(base.images[0], img);
+      const cfg = join(ws.dir, 'random', tag);
+      writeFileSync(cfg, readFileSync(base.config, 'utf8').split(base.images[0]).join(img));
+      return { img, cfg };
+    };
+    // One whole conversion's length, over which the kills are spread.
+    const probe = copy('probe');
+    const started = Date.now();
+    t.equal(xen2kvm(ws, ['convert', probe.cfg, '-o', join(ws.dir, 'out-random')]).code, 0);
+    const span = Date.now() - started;
+    rmSync(probe.img);
+    let seed = 2021;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const delays: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { img, cfg } = copy(`r${i}`);
+      const delay = Math.floor(rand() * span);
+      delays.push(delay);
+      const child = spawn(bin, ['convert', cfg, '-o', join(ws.dir, 'out-random')], { env: ws.env, stdio: 'ignore' });
+      const exited = new Promise((res) => child.once('exit', res));
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL'); // (a run that already ended is not there to kill: the check below holds all the same)
+      await exited;
+      const c = xen2kvm(ws, ['cleanup']);
+      t.equal(c.code, 0, `kill after ${delay} ms: cleanup (${c.stderr.trim()})`);
+      const r = xen2kvm(ws, ['convert', cfg, '-o', join(ws.dir, 'out-random')]);
+      t.equal(r.code, 0, `kill after ${delay} ms: convert again (${r.stderr.trim().split('\n').pop()})`);
+      t.same(comparable(await guestSnapshot(cfg)), converted, `kill after ${delay} ms: exactly converted`);
+      const back = xen2kvm(ws, ['rollback', '--all', cfg]);
+      t.equal(back.code, 0, back.stderr);
+      t.same(comparable(await guestSnapshot(cfg)), pristine, `kill after ${delay} ms: rollback --all gives the original`);
+      rmSync(img);
+    }
+    t.same(loopsUnder(ws.dir), [], 'nothing attached');
+    t.comment(`kills at ${delays.join(', ')} ms of a ${span} ms conversion`);
+  });
 
   t.test('Ctrl-C twice during a slow guest mkinitrd: the command is killed, every edit put back, nothing left', hostTierOnly, async (t) => {
     const marker = `x2k-slow-${process.pid}`;
@@ -69,7 +113,7 @@ if (!isRoot) {
         writeFileSync(join(root, 'sbin/mkinitrd'), `#!/bin/sh\necho started >&2\nexec sh -c 'sleep 300; : ${marker}'\n`);
       },
     });
-    const before = comparable((await guestSnapshot(g.config)).tree);
+    const before = comparable(await guestSnapshot(g.config));
     const { child, stderr } = await startUntil(ws, ['convert', g.config, '-o', join(ws.dir, 'out-slow')], /running \/sbin\/mkinitrd/);
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGINT');
@@ -81,7 +125,7 @@ if (!isRoot) {
     t.equal(spawnSync('pgrep', ['-f', marker]).status, 1, 'the guest command was killed with its namespace');
     t.same(loopsUnder(ws.dir), [], 'nothing attached');
     t.same(mountsUnder(ws.runDir), [], 'nothing mounted');
-    t.same(comparable((await guestSnapshot(g.config)).tree), before, 'every edit put back: the guest is as it was');
+    t.same(comparable(await guestSnapshot(g.config)), before, 'every edit put back: the guest is as it was');
   });
 
   t.test('SIGKILL while the guest\'s mkinitrd runs: cleanup kills its namespace, then convert finishes the job', hostTierOnly, async (t) => {

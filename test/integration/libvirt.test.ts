@@ -23,6 +23,10 @@ if (process.env.XEN2KVM_STRATEGIES) {
   const ws = workspace();
   t.teardown(() => ws.cleanup());
   const name = `x2k-${process.pid}`;
+  // Without /dev/kvm (nested and container hosts) libvirt defines no type='kvm' domain: emulation instead, said once.
+  const kvm = existsSync('/dev/kvm');
+  const domainType = kvm ? 'kvm' : 'qemu';
+  if (!kvm) t.comment('this host has no /dev/kvm: domains are defined with --domain-type qemu');
 
   t.test('convert --define --autostart registers a managed domain with our MACs, disks and console', hostTierOnly, async (t) => {
     const g = await buildRhel5Guest(join(ws.dir, 'g'), { name });
@@ -30,13 +34,13 @@ if (process.env.XEN2KVM_STRATEGIES) {
       virsh('autostart', '--disable', name);
       virsh('undefine', name);
     });
-    const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out'), '--define', '--autostart', '--bridge', 'xenbr0=br0', '--bridge', 'xenbr1=br1']);
+    const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out'), '--define', '--autostart', '--bridge', 'xenbr0=br0', '--bridge', 'xenbr1=br1', '--domain-type', domainType]);
     t.equal(r.code, 0, r.stderr);
     t.match(r.stdout, new RegExp(`Done: virsh define .*\\nDone: virsh autostart ${name}`));
     const dump = virsh('dumpxml', name);
     t.equal(dump.status, 0, dump.stderr);
     const d = parseXml(dump.stdout);
-    t.equal(d.getAttribute('type'), 'kvm');
+    t.equal(d.getAttribute('type'), domainType);
     t.same(path(d, 'devices/interface/mac').map((m) => m.getAttribute('address')), g.macs);
     t.equal(attr(d, 'devices/disk/source', 'file'), g.images[0]);
     t.equal(attr(d, 'devices/disk/target', 'bus'), 'virtio');
@@ -44,6 +48,16 @@ if (process.env.XEN2KVM_STRATEGIES) {
     t.equal(attr(d, 'devices/console/target', 'type'), 'serial');
     t.match(virsh('dominfo', name).stdout, /Persistent:\s+yes/);
     t.match(virsh('dominfo', name).stdout, /Autostart:\s+enable/);
+  });
+
+  t.test('--define of a kvm domain where there is no /dev/kvm: refused before the guest is touched, suggesting --domain-type qemu', { skip: kvm ? 'this host has /dev/kvm' : false }, async (t) => {
+    const g = await buildRhel5Guest(join(ws.dir, 'nokvm'), { name: `${name}-nokvm` });
+    const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out-nokvm'), '--define']);
+    t.equal(r.code, 1, r.stderr);
+    t.match(r.stderr, /this host has no \/dev\/kvm/);
+    t.match(r.stderr, /--domain-type qemu/);
+    t.notMatch(r.stderr, /attaching/, 'said before anything was attached');
+    t.notOk(existsSync(join(ws.dir, 'out-nokvm', `${name}-nokvm.xml`)));
   });
 
   t.test('networks define, start and autostart', hostTierOnly, async (t) => {

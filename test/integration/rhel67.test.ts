@@ -47,10 +47,11 @@ if (!isRoot) {
     t.equal(detectOs({ redhat: 'Scientific Linux release 6.10 (Carbon)\n' }).distro, 'scientific');
     t.equal(detectOs({ redhat: 'Fedora release 38 (Thirty Eight)\n' }).distro, 'fedora');
     t.equal(detectOs({ redhat: 'Red Hat Enterprise Linux Server release 7.9 (Maipo)\n' }).distro, 'rhel');
-    const { familyKey } = await import('../../src/edits/families.js');
-    t.equal(familyKey({ family: 'rhel', distro: 'centos', major: 5 }), 'rhel');
-    t.equal(familyKey({ family: 'rhel', distro: 'oracle', major: 6 }), 'rhel6');
-    t.equal(familyKey({ family: 'rhel', distro: 'scientific', major: 7 }), 'rhel7');
-    t.equal(familyKey({ family: 'rhel', distro: 'fedora', major: 38 }), 'rhel7');
+    const { familyOf } = await import('../../src/families/index.js');
+    t.equal(familyOf(detectOs({ redhat: 'CentOS release 5.11 (Final)\n' }))?.key, 'rhel');
+    t.equal(familyOf(detectOs({ redhat: 'Oracle Linux Server release 6.10\n' }))?.key, 'rhel6');
+    t.equal(familyOf(detectOs({ redhat: 'Scientific Linux release 7.9 (Nitrogen)\n' }))?.key, 'rhel7');
+    t.equal(familyOf(detectOs({ redhat: 'Fedora release 38 (Thirty Eight)\n' }))?.key, 'rhel7');
+    t.equal(familyOf(detectOs({ suse: 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n' })), undefined, 'no family takes SUSE yet');
   });
 }

@@ -5,7 +5,9 @@ import { chmodSync, chownSync, lstatSync, readFileSync, readdirSync, rmSync, sym
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
-import { RHEL_EDITS } from '../../src/edits/families.js';
+import { rhel5 } from '../../src/families/rhel5.js';
+
+const RHEL_EDITS = rhel5.edits;
 import { planChkconfig, parseChkconfigHeader } from '../../src/tree/rc-links.js';
 import { rollbackGuest, listRuns } from '../../src/tree/rollback.js';
 import { applyEdits } from '../../src/tree/runner.js';
@@ -134,7 +136,7 @@ t.test('diagnosis: an interrupted conversion is reported with its rollback comma
   const manifestPath = join(root, 'var/lib/xen2kvm/backup/20261127T000000-cccccc/manifest.json');
   const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
   writeFileSync(manifestPath, JSON.stringify({ ...m, complete: false }));
-  const found = await diagnose(fs, ctx.guest, await inspectGuest(fs), '/etc/xen/test1', undefined);
+  const found = await diagnose(fs, ctx.guest, await inspectGuest(fs), rhel5, '/etc/xen/test1', undefined);
   t.same(found.map((p) => p.code), ['interrupted-conversion']);
   t.equal(found[0].fix, 'xen2kvm rollback /etc/xen/test1 --run-id 20261127T000000-cccccc, then xen2kvm convert /etc/xen/test1');
 });

@@ -8,29 +8,19 @@ import { decompressWith } from '../../guest/inspect.js';
 import { externalDecompress } from '../../guest/decompress.js';
 import type { RootFs } from '../../tree/fs.js';
 import { UserError } from '../../errors.js';
-import { initrdPath } from '../context.js';
+import { initrdDialect, initrdPath } from '../context.js';
 import type { CommandEdit, EditContext } from '../types.js';
 
-const VIRTIO = ['virtio', 'virtio_ring', 'virtio_pci', 'virtio_blk', 'virtio_net'];
-
-/** The command line each initrd tool needs. */
+/** The command line of the guest's initrd tool, in its family's dialect. */
 export function initrdArgv(ctx: EditContext): string[] {
-  const image = initrdPath(ctx);
-  const v = ctx.kernel.version;
-  switch (ctx.facts.initrdTool) {
-    case 'mkinitrd':
-      return ['/sbin/mkinitrd', '-f', '--with=virtio_pci', '--with=virtio_blk', '--with=virtio_net', '--builtin=xenblk', image, v];
-    case 'dracut':
-      // The virtio drivers and "not host-only" come from /etc/dracut.conf.d (the
-      // dracut-conf edit), which every dracut since RHEL 6's reads; --add-drivers
-      // again here, which every one of them knows.
-      return ['dracut', '-f', '--add-drivers', VIRTIO.join(' '), image, v];
-    case 'update-initramfs':
-      // -u updates an existing initramfs; -c creates the one a kernel lacks.
-      return ['update-initramfs', ctx.kernel.initrd ? '-u' : '-c', '-k', v];
-    default:
-      throw new UserError('the guest has no initrd tool (mkinitrd, dracut, update-initramfs), so its initrd cannot be rebuilt with the virtio drivers', 'Install one in the guest first (yum install mkinitrd / dracut, apt-get install initramfs-tools), or convert with --no-initrd if the kernel has virtio built in.');
+  const dialect = initrdDialect(ctx);
+  if (!dialect) {
+    throw new UserError(ctx.facts.initrdTool === 'none'
+      ? 'the guest has no initrd tool (mkinitrd, dracut, update-initramfs), so its initrd cannot be rebuilt with the virtio drivers'
+      : `the guest's initrd tool ${ctx.facts.initrdTool} is not one its family (${ctx.family.label}) uses, so xen2kvm does not know how to run it`,
+    'Install one in the guest first (yum install mkinitrd / dracut, apt-get install initramfs-tools), or convert with --no-initrd if the kernel has virtio built in.');
   }
+  return dialect.argv(initrdPath(ctx), ctx.kernel.version, !!ctx.kernel.initrd);
 }
 
 /** The modules an initrd holds, and which of the `needles` (host device paths, the host's root UUID) occur in its files. */
@@ -68,10 +58,10 @@ export const initrd: CommandEdit = {
     return missing.length > 0 ? `${path} lacks ${missing.join(' and ')}` : undefined;
   },
   // update-initramfs also keeps a checksum per kernel (and may leave a .bak): recorded, so rollback is exact.
-  touches: (ctx) => [initrdPath(ctx), ...(ctx.facts.initrdTool === 'update-initramfs' ? [`/var/lib/initramfs-tools/${ctx.kernel.version}`] : [])],
+  touches: (ctx) => [initrdPath(ctx), ...(initrdDialect(ctx)?.touches(ctx.kernel.version) ?? [])],
   creates: () => ['/boot'],
-  // Their caches: Debian's dracut rewrites /var/lib/dracut (console-setup), initramfs-tools keeps checksums.
-  keeps: (ctx) => (ctx.facts.initrdTool === 'dracut' ? ['/var/lib/dracut'] : ctx.facts.initrdTool === 'update-initramfs' ? ['/var/lib/initramfs-tools'] : []),
+  // Their caches (Debian's dracut rewrites /var/lib/dracut, initramfs-tools keeps checksums): the dialect says.
+  keeps: (ctx) => initrdDialect(ctx)?.keeps ?? [],
   argv: initrdArgv,
   verify: async (fs, ctx) => {
     // The host's own device paths or root UUID inside it would send the guest looking for disks it does not have.

@@ -30,14 +30,14 @@ export const modprobe: FileEdit = {
   describe: 'virtio_net / virtio_blk aliases instead of xennet / xenblk',
   paths: async (fs, ctx) => {
     // RHEL 5's module-init-tools reads every file in /etc/modprobe.d; kmod (RHEL 6 on) only *.conf. Backups are never read.
-    const everyFile = ctx.facts.os.family === 'rhel' && ctx.facts.os.major > 0 && ctx.facts.os.major <= 5;
+    const everyFile = ctx.family.modprobe.everyFile;
     const d = (await fs.list('/etc/modprobe.d'))
       .filter((f) => (everyFile || f.endsWith('.conf')) && !/(~|\.rpmsave|\.rpmnew|\.rpmorig|\.bak|\.orig|\.swp|\.dpkg-[a-z]+)$/.test(f) && !f.startsWith('.'))
       .map((f) => `/etc/modprobe.d/${f}`);
     return ['/etc/modprobe.conf', '/etc/modprobe.conf.local', ...d];
   },
   apply: (text) => virtioAliases(text),
-  create: (ctx: EditContext) => (ctx.facts.os.family === 'rhel' && ctx.facts.os.major <= 5
+  create: (ctx: EditContext) => (ctx.family.modprobe.create
     ? { path: '/etc/modprobe.conf', text: `${ctx.macs.map((_, i) => `alias eth${i} virtio_net`).join('\n')}${ctx.macs.length ? '\n' : ''}alias scsi_hostadapter virtio_blk\n`, mode: 0o644 }
     : undefined),
 };
