@@ -11,10 +11,18 @@ import { convertGuest, type ConvertOptions, type ConvertResult } from './convert
 import { describeError, InterruptedError } from './errors.js';
 import { getLogLevel, setLogLevel } from './log.js';
 
+/** How one guest of a batch ended. */
+export type GuestOutcome = 'converted' | 'already converted' | 'would change' | 'nothing to change' | 'failed' | 'interrupted' | 'not started';
+
+/** Is this outcome a success? Decided here once (the batch summary and the exit code ask). */
+export function succeeded(outcome: GuestOutcome): boolean {
+  return outcome === 'converted' || outcome === 'already converted' || outcome === 'would change' || outcome === 'nothing to change';
+}
+
 export interface GuestResult {
   guest: string;
   config: string;
-  result: 'converted' | 'already converted' | 'would change' | 'nothing to change' | 'failed' | 'interrupted' | 'not started';
+  result: GuestOutcome;
   changes: number;
   seconds: number;
   next: string;
@@ -185,7 +193,7 @@ export function formatSummary(results: GuestResult[]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  '));
   const failed = results.filter((r) => r.result === 'failed').length;
-  const ok = results.filter((r) => r.result === 'converted' || r.result === 'already converted' || r.result === 'would change' || r.result === 'nothing to change').length;
+  const ok = results.filter((r) => succeeded(r.result)).length;
   lines.push('', `${ok} of ${results.length} guests converted${failed ? `, ${failed} failed` : ''}${results.length - ok - failed ? `, ${results.length - ok - failed} not finished` : ''}.`);
   return `${lines.join('\n')}\n`;
 }

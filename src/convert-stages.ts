@@ -9,24 +9,26 @@ import type { EditContext, HostSide } from './edits/types.js';
 import { applyEdits, type EditOutcome } from './tree/runner.js';
 import { BACKUP_ROOT, type Manifest } from './tree/manifest.js';
 import { checkRoom } from './tree/room.js';
+import { xenNamesLeft } from './guest/xen-names.js';
 import { listRuns, restoreEntries, sweepLeftovers, WRITTEN_DIRS } from './tree/rollback.js';
 import { atomicWrite } from './tree/files.js';
 import { runInGuestChroot } from './guest/chroot.js';
 import { externalDecompress } from './guest/decompress.js';
-import { kernelVersionOf, parseGrubLegacy } from './formats/grub-legacy.js';
-import { parseGrub2Cfg } from './formats/grub2.js';
+import { kernelVersionOf } from './formats/grub-legacy.js';
+import { loaderOf } from './guest/bootloader.js';
 import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from './guest/inspect.js';
 import { ifcfgMacs, reconcileMacs } from './guest/nics.js';
 import { diskDevices, openGuest, type OpenGuest, type OpenOptions } from './guest/open.js';
 import { remountReadWrite, type MountedGuest } from './guest/mount.js';
-import type { Acquirer } from './image/release.js';
+import type { Acquirer } from './image/acquire.js';
 import { mbrBootCode, mbrProblem, type BootCode } from './image/mbr.js';
 import { chooseBootMode, grubModules, type BootMode, type BootSituation, type BootWanted } from './guest/boot.js';
 import { run as runCommand } from './run.js';
 import { planDevices, renameGuestDevice } from './xen/devmap.js';
 import { blockDeviceFor } from './image/attach.js';
-import { BOOT_DIR, remapCmdline, renderDomainXml, type DomainOptions } from './host/domain-xml.js';
-import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI, validateXml } from './host/virsh.js';
+import { BOOT_DIR, remapCmdline, type DomainOptions } from './host/domain-xml.js';
+import { directBootDir, writeDomain } from './host/domain-file.js';
+import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI } from './host/virsh.js';
 import { log } from './log.js';
 import type { XenGuest } from './xen/types.js';
 
@@ -127,10 +129,6 @@ function lap(run: RunState, stage: string): void {
 /** Where a guest's kernel and initrd go for direct boot. */
 function directDir(run: RunState): string {
   return directBootDir(run.opts.bootDir ?? BOOT_DIR, run.guest.name);
-}
-
-export function directBootDir(bootDir: string, name: string): string {
-  return `${bootDir}/${name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
 /** Attaches the disks and mounts the guest read-only (read-write attach unless --dry-run, for the apply stage). */
@@ -246,6 +244,12 @@ export async function apply(run: RunState, opened: Opened, facts: GuestFacts, pl
   return done;
 }
 
+/** The guest's Xen names the edits leave (in a dry run: those in files no planned edit changes), as warnings. */
+export async function sweep(run: RunState, opened: Opened, planned: EditPass): Promise<void> {
+  const changing = run.opts.dryRun ? planned.outcomes.flatMap((o) => o.files) : [];
+  for (const w of await xenNamesLeft(opened.current.fs, changing)) run.warnings.add(w);
+}
+
 /** A guest without a boot loader of its own boots its kernel directly: copy kernel and initrd to the host. */
 export async function copyBootFiles(run: RunState, done: EditPass, opened: Opened): Promise<string[]> {
   if (!opened.directBoot || run.opts.dryRun) return [];
@@ -274,21 +278,11 @@ export async function detach(run: RunState, acq: Acquirer): Promise<void> {
 export async function writeHost(run: RunState, side: { planned: EditPass; done: EditPass; bootFiles: string[]; directBoot: boolean }): Promise<ConvertResult> {
   const { guest, opts, warnings } = run;
   const { done } = side;
-  const dir = directDir(run);
-  const rendered = renderDomainXml(guest, {
-    ...opts.domain,
-    guestMacs: done.guestMacs,
-    ...(side.directBoot && done.cmdline ? { directBoot: { kernel: `${dir}/vmlinuz`, initrd: `${dir}/initrd.img`, cmdline: done.cmdline } } : {}),
-  });
+  // Rendered once, checked against libvirt's schema, written (host/domain-file.ts, as --sandbox vm does).
+  const rendered = await writeDomain(guest, { ...opts.domain, guestMacs: done.guestMacs }, opts.dryRun ? undefined : opts.outputDir,
+    side.directBoot && done.cmdline ? { bootDir: opts.bootDir ?? BOOT_DIR, cmdline: done.cmdline } : undefined);
   for (const w of rendered.warnings) warnings.add(w);
-  // Checked against libvirt's schema before it is written (when virt-xml-validate is installed).
-  await validateXml(rendered.xml, 'domain');
-  let domainXml: string | undefined;
-  if (!opts.dryRun) {
-    mkdirSync(opts.outputDir, { recursive: true });
-    domainXml = join(opts.outputDir, `${guest.name}.xml`);
-    atomicWrite(domainXml, rendered.xml, 0o644);
-  }
+  const domainXml = rendered.file;
   opts.progress?.('writing the domain');
   const libvirt = opts.define && !opts.dryRun ? await registerDomain(guest.name, rendered.xml, domainXml!, !!opts.autostart) : undefined;
   lap(run, 'host');
@@ -390,7 +384,7 @@ function selectEdits(family: Family, opts: ConvertOptions) {
 /** The chosen entry's kernel arguments, for guests booted directly by libvirt. */
 function directBootCmdline(grubText: string | undefined, ctx: EditContext): string | undefined {
   if (!grubText) return undefined;
-  const menu = ctx.facts.bootloader.kind === 'grub2' ? parseGrub2Cfg(grubText) : parseGrubLegacy(grubText);
-  const entry = menu.entries.find((e) => e.kernel && kernelVersionOf(e.kernel.path) === ctx.kernel.version);
+  const menu = loaderOf(ctx.facts.bootloader)?.parseMenu(grubText);
+  const entry = menu?.entries.find((e) => e.kernel && kernelVersionOf(e.kernel.path) === ctx.kernel.version);
   return entry?.kernel?.args.join(' ');
 }

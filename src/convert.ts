@@ -5,7 +5,7 @@
 import { newRunId } from './tree/manifest.js';
 import { planDomain } from './host/domain-xml.js';
 import { withSession } from './session.js';
-import { apply, attach, copyBootFiles, decideBoot, detach, inspect, plan, writeHost, type ConvertOptions, type ConvertResult, type RunState } from './convert-stages.js';
+import { apply, attach, copyBootFiles, decideBoot, detach, inspect, plan, sweep, writeHost, type ConvertOptions, type ConvertResult, type RunState } from './convert-stages.js';
 import type { XenGuest } from './xen/types.js';
 
 export type { ConvertOptions, ConvertResult } from './convert-stages.js';
@@ -25,6 +25,8 @@ export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promi
     const planned = await plan(run, opened, facts, acq);
     // 5. Only when something must change: remount read-write and apply.
     const done = await apply(run, opened, facts, planned, acq);
+    // No Xen name left behind: what the edits did not rewrite is said, with file and line.
+    await sweep(run, opened, planned);
     const bootFiles = await copyBootFiles(run, done, opened);
     // 6. Unmount and detach: a stage of its own, before anything is written on the host.
     await detach(run, acq);

@@ -17,9 +17,8 @@ import { checkSelfContained, hasHeader, qemuFormat } from './image/self-containe
 import { withSession } from './session.js';
 import { diskLetters } from './xen/disk.js';
 import type { XenGuest } from './xen/types.js';
-import { renderDomainXml, type DomainOptions } from './host/domain-xml.js';
-import { validateXml } from './host/virsh.js';
-import { directBootDir } from './convert-stages.js';
+import type { DomainOptions } from './host/domain-xml.js';
+import { writeDomain } from './host/domain-file.js';
 
 export interface SandboxOptions {
   dryRun: boolean;
@@ -118,15 +117,8 @@ async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOpt
     // inside, the disks were the VM's /dev/vdX; the host's domain names the real images.
     const learned = result.report?.domain as { guestMacs: (string | undefined)[]; directBootCmdline?: string } | undefined;
     if (!opts.dryRun && r.exitCode === 0 && learned) {
-      const dir = directBootDir(opts.bootDir, guest.name);
-      const rendered = renderDomainXml(guest, {
-        ...opts.domain, guestMacs: learned.guestMacs,
-        ...(learned.directBootCmdline ? { directBoot: { kernel: `${dir}/vmlinuz`, initrd: `${dir}/initrd.img`, cmdline: learned.directBootCmdline } } : {}),
-      });
-      await validateXml(rendered.xml, 'domain');
-      mkdirSync(opts.outputDir, { recursive: true });
-      result.domainXml = join(opts.outputDir, `${guest.name}.xml`);
-      atomicWrite(result.domainXml, rendered.xml, 0o644);
+      result.domainXml = (await writeDomain(guest, { ...opts.domain, guestMacs: learned.guestMacs }, opts.outputDir,
+        learned.directBootCmdline ? { bootDir: opts.bootDir, cmdline: learned.directBootCmdline } : undefined)).file;
     }
     if (!opts.dryRun && existsSync(join(share, 'boot'))) {
       for (const g of readdirSync(join(share, 'boot'))) {

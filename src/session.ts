@@ -2,7 +2,7 @@
 // whose every acquisition is also journaled on disk for `xen2kvm cleanup`.
 import { withCleanup } from './cleanup.js';
 import { Journal } from './image/journal.js';
-import { Acquirer } from './image/release.js';
+import { Acquirer } from './image/acquire.js';
 
 export async function withSession<T>(command: string, body: (acq: Acquirer) => Promise<T>): Promise<T> {
   return withCleanup(async (stack) => {

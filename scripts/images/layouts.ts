@@ -85,6 +85,35 @@ export async function buildReleaseGuest(dir: string, name: string, release: Tree
   }
 }
 
+/**
+ * A guest made the way libguestfs's phony test guests are (its test-data/phony-guests:
+ * release files written by hand, /bin/ls a real binary copied from the host, no
+ * shell, kernels without a config): virt-inspector names such guests by their
+ * release files and its architecture by /bin/ls — so must xen2kvm.
+ */
+export async function buildPhonyGuest(dir: string, distro: 'fedora' | 'debian' | 'ubuntu' | 'archlinux'): Promise<LayoutGuest> {
+  const release: Record<typeof distro, Tree> = {
+    fedora: { 'etc/redhat-release': 'Fedora release 14 (Phony)\n', 'etc/fedora-release': 'Fedora release 14 (Phony)\n' },
+    debian: { 'etc/debian_version': '5.0.1\n' },
+    ubuntu: { 'etc/debian_version': '5.0.1\n', 'etc/lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=10.10\nDISTRIB_CODENAME=maverick\nDISTRIB_DESCRIPTION="Ubuntu 10.10 (Phony Pony)"\n' },
+    archlinux: { 'etc/arch-release': '' },
+  };
+  mkdirSync(dir, { recursive: true });
+  const stage = mkdtempSync(join(tmpdir(), 'x2k-phony-'));
+  try {
+    writeTree(stage, { 'bin': { dir: true }, 'etc/fstab': '/dev/xvda1 / ext4 defaults 0 1\n', 'boot/vmlinuz-2.6.34-0.16.phony': 'kernel', ...release[distro] });
+    copyFileSync('/bin/ls', join(stage, 'bin/ls'));
+    const image = join(dir, `phony-${distro}.img`);
+    emptyImage(image, 32 * MiB);
+    await mkext4(image, stage, 0, 32 * MiB);
+    const cfg = join(dir, `phony-${distro}`);
+    writeFileSync(cfg, config(`phony-${distro}`, [`file:${image},xvda1,w`]));
+    return { name: `phony-${distro}`, config: cfg, images: [image] };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
 /** Ubuntu 22.04 on btrfs, / in subvolume @ and /home in @home (the Ubuntu installer's layout), on an MBR partition. */
 export async function buildBtrfsGuest(dir: string, name = 'btrfs1'): Promise<LayoutGuest> {
   mkdirSync(dir, { recursive: true });

@@ -3,7 +3,7 @@
 import { unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { describeAcquisition, pidAlive, readJournals } from '../image/journal.js';
-import { undoAcquisition } from '../image/release.js';
+import { undoAcquisition } from '../image/acquire.js';
 import { log } from '../log.js';
 
 export interface CleanupResult {

@@ -1,9 +1,9 @@
 // `xen2kvm convert CONFIG`: the guest edits, then the domain XML.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { convertGuest, type ConvertOptions } from '../convert.js';
-import { configName, formatSummary, freeLoopDevices, runBatch, xendDomainConfigs, xenDirConfigs } from '../batch.js';
+import { configName, formatSummary, freeLoopDevices, runBatch, succeeded, xendDomainConfigs, xenDirConfigs } from '../batch.js';
 import { interruption } from '../cleanup.js';
 import { atomicWrite } from '../tree/files.js';
 import { FAMILIES } from '../families/index.js';
@@ -162,7 +162,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(results));
     const sig = interruption();
     if (sig) throw new InterruptedError(sig);
-    if (results.some((r) => r.result !== 'converted' && r.result !== 'already converted' && r.result !== 'would change' && r.result !== 'nothing to change')) process.exitCode = 1;
+    if (results.some((r) => !succeeded(r.result))) process.exitCode = 1;
   },
 };
 

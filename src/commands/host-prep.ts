@@ -13,7 +13,7 @@ import { renderDomainXml } from '../host/domain-xml.js';
 import { parseCidr, type Ipv4Net } from '../host/ipv4.js';
 import { freeBridgeName, readNetworkXml, readdressNetworkXml, renderNetworkXml } from '../host/network-xml.js';
 import { nmcliCommands } from '../host/netconfig.js';
-import { configuredAddresses, detectNetStyle, existingNetworks, HOST_EDITS, natClash, type HostContext } from '../host/prep.js';
+import { configuredAddresses, detectNetStyle, HOST_EDITS, natClash, type HostContext } from '../host/prep.js';
 import { hugepagesFor, readMeminfo } from '../host/sysctl.js';
 import { defineNetwork, libvirtReachable, networkBridges, networkExists, networkXml, validateXml } from '../host/virsh.js';
 import { log } from '../log.js';

@@ -2,6 +2,7 @@
 // for KVM, the Xen → KVM device map and the conversion settings. Pure.
 import type { GuestFacts } from '../guest/inspect.js';
 import type { FamilyTraits, InitrdDialect } from '../guest/family.js';
+import { menuOf } from '../guest/bootloader.js';
 import type { KernelFacts } from '../guest/kernels.js';
 import { planDevices, renameGuestDevice } from '../xen/devmap.js';
 import { isXenOnlyArg, serialConsoleArgs } from '../formats/cmdline.js';
@@ -58,7 +59,7 @@ export function kvmKernelArgs(args: string[], ctx: EditContext, where: string, c
 
 /** The guest's grub legacy menu, as a one-element list for FileEdit.paths (none for other boot loaders). */
 export async function grubMenuPaths(_fs: unknown, ctx: EditContext): Promise<string[]> {
-  return ctx.facts.bootloader.kind === 'grub-legacy' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : [];
+  return menuOf(ctx.facts.bootloader, 'grub-legacy');
 }
 
 /** Does this guest need the RHEL 5.0–5.3 timing arguments (no kvm-clock)? Its family says. */

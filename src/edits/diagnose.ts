@@ -18,6 +18,7 @@ const MEANING: Record<string, string> = {
   'grub-console': 'the KVM kernel\'s console is still xvc0 / hvc0, so there is no serial console (virsh console shows nothing)',
   'grub-clock': 'RHEL 5.0-5.3 without kvm-clock: no divider=10 notsc, so the clock drifts',
   'device-map': 'grub\'s device.map still names the Xen disk (xvda)',
+  'sysconfig-grub': '/etc/sysconfig/grub still says boot=/dev/xvda: the next boot loader update writes to a disk that does not exist',
   modprobe: 'modprobe.conf still aliases xennet / xenblk: no network, and mkinitrd fails with "No module xenblk found"',
   inittab: 'the login getty is still on xvc0: no login prompt on the serial console',
   securetty: 'root may not log in on ttyS0',
@@ -82,7 +83,7 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, f
     return out;
   }
   for (const o of outcomes.filter((x) => x.changed)) {
-    out.push({ code: `pending:${o.id}`, message: MEANING[o.id] ?? o.describe, fix: `xen2kvm convert ${target} --only ${o.id}` });
+    out.push({ code: `pending:${o.id}`, message: MEANING[o.id] ?? o.describe, fix: `xen2kvm convert ${target} --only ${o.id}`, files: o.files });
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // (every file in /etc/modprobe.d), Red Hat's mkinitrd; 5.0–5.3 lack kvm-clock.
 import { REDHAT_MKINITRD } from '../edits/initrd/dialects.js';
 import { deviceMap } from '../edits/grub-legacy/device-map.js';
+import { sysconfigGrub } from '../edits/grub-legacy/sysconfig-grub.js';
 import { deviceNames } from '../edits/storage/device-names.js';
 import { grubClock } from '../edits/grub-legacy/clock.js';
 import { grubConsole } from '../edits/grub-legacy/console.js';
@@ -33,6 +34,7 @@ export const rhel5: Family = {
     grubConsole,
     grubClock,
     deviceMap,
+    sysconfigGrub,
     modprobe,
     inittab,
     securetty,

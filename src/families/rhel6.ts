@@ -5,6 +5,7 @@
 import { DRACUT } from '../edits/initrd/dialects.js';
 import { activeConsoles } from '../edits/console/active-consoles.js';
 import { deviceMap } from '../edits/grub-legacy/device-map.js';
+import { sysconfigGrub } from '../edits/grub-legacy/sysconfig-grub.js';
 import { deviceNames } from '../edits/storage/device-names.js';
 import { dracutConfEdit } from '../edits/initrd/dracut-conf.js';
 import { grubConsole } from '../edits/grub-legacy/console.js';
@@ -30,6 +31,7 @@ export const rhel6: Family = {
     grubDefault,
     grubConsole,
     deviceMap,
+    sysconfigGrub,
     modprobe,
     activeConsoles,
     securetty,

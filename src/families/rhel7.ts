@@ -2,6 +2,7 @@
 // (grub2-mkconfig, linux16 lines, grubenv), systemd consoles, dracut, and — with
 // --boot mbr — the guest's GRUB in the MBR.
 import { DRACUT } from '../edits/initrd/dialects.js';
+import { deviceMap } from '../edits/grub-legacy/device-map.js';
 import { deviceNames } from '../edits/storage/device-names.js';
 import { dracutConfEdit } from '../edits/initrd/dracut-conf.js';
 import { grub2CfgEdit } from '../edits/grub2/cfg.js';
@@ -29,6 +30,7 @@ export const rhel7: Family = {
   bootLoaders: ['grub2'],
   edits: [
     grub2Defaults,
+    deviceMap,
     serialGettyLinks,
     securetty,
     deviceNames,

@@ -4,8 +4,9 @@
 // `mbr` when the MBR is empty, the disk is partitioned and the guest has GRUB 2
 // for BIOS (grub-pc); `direct` otherwise. inspect says which, and why.
 import { UserError } from '../errors.js';
-import type { BootCode } from '../image/mbr.js';
+import { mbrProblem, type BootCode } from '../image/mbr.js';
 import type { GuestFacts } from './inspect.js';
+import { loaderOf } from './bootloader.js';
 
 export type BootWanted = 'auto' | 'mbr' | 'direct';
 export type BootMode = 'disk' | 'mbr' | 'direct';
@@ -20,9 +21,11 @@ export interface BootSituation {
 }
 
 export function chooseBootMode(want: BootWanted, s: BootSituation, facts: Pick<GuestFacts, 'bootloader' | 'grub2'>): { boot: BootMode; why: string } {
-  const canInstall = facts.bootloader.kind === 'grub2' && !!facts.grub2.install;
-  const noInstall = facts.bootloader.kind !== 'grub2' ? `the guest boots with ${facts.bootloader.kind === 'none' ? 'no boot loader menu' : 'GRUB legacy'}, and --boot mbr installs GRUB 2`
-    : 'the guest has no GRUB for BIOS (grub-install and /usr/lib/grub/i386-pc: Debian\'s grub-pc, RHEL\'s grub2-pc)';
+  const loader = loaderOf(facts.bootloader);
+  const canInstall = !!loader?.installable(facts.grub2);
+  const noInstall = !loader ? 'the guest boots with no boot loader menu, and --boot mbr installs the guest\'s own GRUB 2'
+    : loader.kind === 'grub2' ? 'the guest has no GRUB for BIOS (grub-install and /usr/lib/grub/i386-pc: Debian\'s grub-pc, RHEL\'s grub2-pc)'
+      : 'the guest boots with GRUB legacy, and --boot mbr installs GRUB 2';
   if (s.configDirect) {
     const why = s.configDirect === 'dom0-kernel' ? 'its Xen config boots a kernel kept in dom0' : 'its disks hold bare filesystems (no partition table, so no MBR to boot from)';
     if (want === 'mbr') throw new UserError(`--boot mbr cannot work for this guest: ${why}`, 'Convert it with --boot direct (or auto): libvirt boots its kernel directly.');
@@ -35,8 +38,8 @@ export function chooseBootMode(want: BootWanted, s: BootSituation, facts: Pick<G
     return { boot: 'mbr', why: 'asked for (--boot mbr): the guest\'s GRUB is installed in the MBR' };
   }
   if (s.mbr === undefined) return { boot: 'disk', why: 'the guest booted from its own disk under Xen' };
-  if (s.mbr === 'grub-legacy' || s.mbr === 'grub2' || s.mbr === 'syslinux' || s.mbr === 'lilo') return { boot: 'disk', why: `the boot disk's MBR holds ${s.mbr}` };
-  const mbr = s.mbr === 'empty' ? 'holds no boot loader' : 'holds unknown boot code';
+  const mbr = mbrProblem(s.mbr);
+  if (!mbr) return { boot: 'disk', why: `the boot disk's MBR holds ${s.mbr}` };
   if (canInstall && s.partitioned) return { boot: 'mbr', why: `the boot disk's MBR ${mbr}, and the guest has GRUB for BIOS: its grub-install puts GRUB in the MBR` };
   return { boot: 'direct', why: `the boot disk's MBR ${mbr}, and ${noInstall}: libvirt boots its kernel directly` };
 }

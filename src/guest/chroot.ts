@@ -11,7 +11,7 @@
 import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { run } from '../run.js';
-import type { Acquirer } from '../image/release.js';
+import type { Acquirer } from '../image/acquire.js';
 import { processStart } from '../image/journal.js';
 import type { RootFs } from '../tree/fs.js';
 

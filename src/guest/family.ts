@@ -3,7 +3,7 @@
 // list of edits); below them nothing tests a distribution or a family by name —
 // a shared edit asks ctx.family, inspection asks the family it was given.
 import type { OsInfo } from './release.js';
-import type { NetworkFacts } from './tools.js';
+import type { NetworkFacts } from './network.js';
 
 /** The initrd tools a guest may have. */
 export type InitrdTool = 'mkinitrd' | 'dracut' | 'update-initramfs';

@@ -3,14 +3,15 @@
 // needs. Reads through a RootFs, so it works on any tree and never follows a
 // guest symlink out to the host.
 import { listInitrd, moduleNames, type Decompress } from '../formats/cpio.js';
-import { kernelVersionOf, parseGrubLegacy, type GrubMenu } from '../formats/grub-legacy.js';
-import { parseGrub2Cfg } from '../formats/grub2.js';
+import { kernelVersionOf, type GrubMenu } from '../formats/grub-legacy.js';
 import { cappedDecompress } from './decompress.js';
+import { BOOT_LOADERS, loaderOf } from './bootloader.js';
 import type { RootFs } from '../tree/fs.js';
 import { compareVersions, initrdFor, readKernelConfig, VIRTIO_MODULES, XEN_FLAVOUR, xenFlavour, type KernelFacts } from './kernels.js';
 import { detectOs, type OsInfo } from './release.js';
 import type { FamilyResolver, FamilyTraits } from './family.js';
-import { grub2Tools, networkFacts, type Grub2Tools, type NetworkFacts } from './tools.js';
+import { grub2Tools, type Grub2Tools } from './grub2-tools.js';
+import { networkFacts, type NetworkFacts } from './network.js';
 
 export interface GuestProblem {
   /** Stable id, for --json consumers and recovery. */
@@ -18,6 +19,8 @@ export interface GuestProblem {
   message: string;
   /** What to do about it. */
   fix: string;
+  /** The guest files it concerns (a pending edit's, a Xen name's). */
+  files?: string[];
 }
 
 export interface BootloaderFacts {
@@ -48,8 +51,6 @@ export interface GuestFacts {
   problems: GuestProblem[];
 }
 
-const GRUB_LEGACY = ['/boot/grub/grub.conf', '/boot/grub/menu.lst', '/etc/grub.conf'];
-const GRUB2 = ['/boot/grub2/grub.cfg', '/boot/grub/grub.cfg'];
 
 /** Decompresses gzip in-process, other formats through the given fallback (the `xz` / `zstd` tools); capped (guest/decompress.ts). */
 export function decompressWith(external?: Decompress): Decompress {
@@ -122,10 +123,14 @@ export function elfMachine(head: Buffer): GuestFacts['arch'] {
   return 'unknown';
 }
 
-/** The guest's architecture from the ELF header of its shell, init or a kernel module. */
+/** The binaries whose ELF header names the architecture: libguestfs's, in its order (so both tools agree), then ours. */
+const ARCH_BINARIES = ['/bin/bash', '/bin/ls', '/bin/echo', '/bin/rm', '/bin/sh', '/bin/busybox', '/sbin/init', '/usr/bin/env'];
+
+/** The guest's architecture from the ELF header of its shell, ls, init … */
 async function elfArch(fs: RootFs): Promise<GuestFacts['arch']> {
-  for (const p of ['/bin/sh', '/bin/bash', '/bin/busybox', '/sbin/init', '/usr/bin/env']) {
-    const head = await fs.head(p, 64);
+  for (const p of ARCH_BINARIES) {
+    // A binary that is not a regular file says nothing about the architecture (it is not refused here).
+    const head = await fs.head(p, 64).catch(() => undefined);
     if (!head) continue;
     const m = elfMachine(head);
     if (m !== 'unknown') return m;
@@ -134,22 +139,19 @@ async function elfArch(fs: RootFs): Promise<GuestFacts['arch']> {
 }
 
 async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts; menu?: GrubMenu }> {
-  for (const path of GRUB_LEGACY) {
-    // A boot loader config that is there but not a regular file is refused (fs.isFile), never taken for no boot loader.
-    if (!(await fs.isFile(path))) continue;
-    const real = await fs.realGuestPath(path);
-    const links: string[] = [];
-    for (const other of GRUB_LEGACY) {
-      if (other !== real && (await fs.linkTarget(other)) !== undefined && (await fs.realGuestPath(other)) === real) links.push(other);
+  for (const loader of BOOT_LOADERS) {
+    for (const path of loader.configs) {
+      // A boot loader config that is there but not a regular file is refused (fs.isFile), never taken for no boot loader.
+      if (!(await fs.isFile(path))) continue;
+      const real = await fs.realGuestPath(path);
+      const links: string[] = [];
+      for (const other of loader.configs) {
+        if (other !== real && (await fs.linkTarget(other)) !== undefined && (await fs.realGuestPath(other)) === real) links.push(other);
+      }
+      // Its menu entries say which kernels the boot loader lists.
+      const menu = loader.parseMenu((await fs.readText(real, 16 * 1024 * 1024)) ?? '');
+      return { bootloader: { kind: loader.kind, config: real, ...(links.length ? { links } : {}) }, menu };
     }
-    const text = (await fs.readText(real)) ?? '';
-    return { bootloader: { kind: 'grub-legacy', config: real, ...(links.length ? { links } : {}) }, menu: parseGrubLegacy(text) };
-  }
-  for (const path of GRUB2) {
-    if (!(await fs.isFile(path))) continue;
-    const real = await fs.realGuestPath(path);
-    // Its menu entries say which kernels the boot loader lists.
-    return { bootloader: { kind: 'grub2', config: real }, menu: parseGrub2Cfg((await fs.readText(real, 16 * 1024 * 1024)) ?? '') };
   }
   return { bootloader: { kind: 'none' } };
 }
@@ -249,7 +251,7 @@ function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdToo
         fix: `install a non-Xen kernel first: boot the guest under Xen once more and run ${how.install}, then shut it down and convert`,
       });
     } else if (kernels.some((k) => !k.xenOnly && k.virtio && !k.inBootloader)) {
-      problems.push({ code: 'kernel-not-in-bootloader', message: 'a KVM-capable kernel is installed but not listed in the boot loader', fix: `add it to ${bootloader.kind === 'grub2' ? 'grub.cfg (update-grub / grub2-mkconfig under Xen)' : 'grub.conf'} (e.g. reinstall the kernel package) and convert again` });
+      problems.push({ code: 'kernel-not-in-bootloader', message: 'a KVM-capable kernel is installed but not listed in the boot loader', fix: `add it to ${loaderOf(bootloader)?.addKernelHint ?? 'the boot loader'} (e.g. reinstall the kernel package) and convert again` });
     } else {
       problems.push({ code: 'no-virtio-kernel', message: `no installed kernel has virtio drivers (${how.minimum} or later is needed)`, fix: `update the guest kernel (${how.update}) under Xen, then convert` });
     }
@@ -258,11 +260,11 @@ function diagnose(kernels: KernelFacts[], bootloader: BootloaderFacts, initrdToo
       problems.push({ code: 'initrd-without-virtio', message: `the initrd of ${chosen.version} lacks virtio_blk, so the root disk will not be found under KVM`, fix: 'xen2kvm convert rebuilds it with the virtio drivers' });
     }
     if (!chosen.initrd) problems.push({ code: 'no-initrd', message: `kernel ${chosen.version} has no initrd in /boot`, fix: 'xen2kvm convert builds one' });
-    if (!chosen.default && bootloader.kind !== 'none') {
+    if (!chosen.default && loaderOf(bootloader)) {
       problems.push({ code: 'default-kernel-xen', message: `the boot loader's default is not ${chosen.version}, the newest kernel that runs under KVM`, fix: 'xen2kvm convert makes it the default' });
     }
   }
-  if (bootloader.kind === 'none') {
+  if (!loaderOf(bootloader)) {
     problems.push({ code: 'no-bootloader', message: 'the guest has no boot loader menu of its own (it booted through pygrub or a dom0 kernel)', fix: 'the KVM domain boots its kernel directly (xen2kvm domxml / convert set this up)' });
   }
   if (initrdTool === 'none') problems.push({ code: 'no-initrd-tool', message: 'no initrd tool (mkinitrd, dracut, update-initramfs) in the guest', fix: 'the initrd cannot be rebuilt offline; install the tool in the guest first' });

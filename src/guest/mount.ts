@@ -10,7 +10,7 @@ import { rootFs, type RootFs } from '../tree/fs.js';
 import { guestDeviceName } from '../image/stacked.js';
 import { resolveDeviceSpec } from '../image/resolve.js';
 import { mountFilesystem, mountRoot, mountUnder, scratchDir, unmountTo, type MountedGuest } from '../image/mount.js';
-import type { Acquirer } from '../image/release.js';
+import type { Acquirer } from '../image/acquire.js';
 import type { AttachedGuest, BlockDevice } from '../image/types.js';
 
 export type { MountedGuest } from '../image/mount.js';

@@ -1,7 +1,7 @@
 // Attach → activate → mount, for a guest described by its Xen disks.
 import { attachGuest, type AttachOptions } from '../image/attach.js';
 import { mountGuest, type MountedGuest } from './mount.js';
-import type { Acquirer } from '../image/release.js';
+import type { Acquirer } from '../image/acquire.js';
 import type { AttachedGuest } from '../image/types.js';
 import { log } from '../log.js';
 import { pausePoint } from '../debug.js';

@@ -22,6 +22,12 @@ export interface ReleaseFiles {
   arch?: boolean;
 }
 
+/** os-release IDs that libguestfs (virt-inspector's <distro>) names otherwise. */
+const LIBGUESTFS_NAMES: Record<string, string> = {
+  arch: 'archlinux', ol: 'oraclelinux', scientific: 'scientificlinux',
+  'opensuse-leap': 'opensuse', 'opensuse-tumbleweed': 'opensuse', 'sles_sap': 'sles',
+};
+
 function versionParts(v: string): { major: number; minor: number } {
   const m = /^(\d+)(?:\.(\d+))?/.exec(v);
   return { major: m ? Number(m[1]) : 0, minor: m?.[2] ? Number(m[2]) : 0 };
@@ -36,10 +42,11 @@ export function detectOs(f: ReleaseFiles): OsInfo {
     const version = m?.[1] ?? '';
     let distro = 'rhel';
     if (/centos/i.test(line)) distro = 'centos';
-    else if (/scientific/i.test(line)) distro = 'scientific';
+    // libguestfs's names (virt-inspector's <distro>), so both tools agree.
+    else if (/scientific/i.test(line)) distro = 'scientificlinux';
     else if (/fedora/i.test(line)) distro = 'fedora';
-    else if (/oracle|enterprise linux enterprise/i.test(line)) distro = 'oracle';
-    return { family: distro === 'fedora' ? 'rhel' : 'rhel', distro, version, ...versionParts(version), description: line };
+    else if (/oracle|enterprise linux enterprise/i.test(line)) distro = 'oraclelinux';
+    return { family: 'rhel', distro, version, ...versionParts(version), description: line };
   }
   if (f.suse) {
     const line = first(f.suse);
@@ -50,8 +57,8 @@ export function detectOs(f: ReleaseFiles): OsInfo {
   }
   if (f.osRelease) {
     const kv = Object.fromEntries(f.osRelease.split('\n').map((l) => /^([A-Z_]+)=("?)(.*)\2$/.exec(l.trim())).filter(Boolean).map((m) => [m![1], m![3]]));
-    const id = kv.ID ?? 'unknown';
-    const like = `${id} ${kv.ID_LIKE ?? ''}`;
+    const id = LIBGUESTFS_NAMES[kv.ID ?? ''] ?? kv.ID ?? 'unknown';
+    const like = `${kv.ID ?? ""} ${kv.ID_LIKE ?? ""}`;
     const family = /rhel|fedora|centos/.test(like) ? 'rhel' : /debian|ubuntu/.test(like) ? 'debian' : /suse/.test(like) ? 'suse' : /\barch\b/.test(like) ? 'arch' : 'unknown';
     const version = kv.VERSION_ID ?? f.debianVersion?.trim() ?? '';
     return { family, distro: id, version, ...versionParts(version), description: kv.PRETTY_NAME ?? id };
@@ -63,7 +70,7 @@ export function detectOs(f: ReleaseFiles): OsInfo {
     const family = /ubuntu|debian|mint/.test(id) ? 'debian' : 'unknown';
     return { family, distro: id, version, ...versionParts(version), description: lsb.DISTRIB_DESCRIPTION ?? `${lsb.DISTRIB_ID} ${version}` };
   }
-  if (f.arch) return { family: 'arch', distro: 'arch', version: '', major: 0, minor: 0, description: 'Arch Linux' };
+  if (f.arch) return { family: 'arch', distro: 'archlinux', version: '', major: 0, minor: 0, description: 'Arch Linux' };
   if (f.debianVersion) {
     const version = f.debianVersion.trim();
     return { family: 'debian', distro: 'debian', version, ...versionParts(version), description: `Debian ${version}` };

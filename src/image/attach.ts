@@ -14,7 +14,7 @@ import type { XenDisk } from '../xen/types.js';
 import { lockDisks, refuseIfInUse } from './inuse.js';
 import { checkSelfContained, hasHeader, qemuFormat, qemuOpenSpec } from './self-contained.js';
 import { parseSfdiskJson, type PartitionTable } from './layout.js';
-import { NO_DEVICE, type Acquirer } from './release.js';
+import { NO_DEVICE, type Acquirer } from './acquire.js';
 import { assembleMd, identify, openLuks, type LuksKey } from './stacked.js';
 import type { AttachedDisk, AttachedGuest, AttachStrategy, BlockDevice } from './types.js';
 

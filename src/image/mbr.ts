@@ -6,7 +6,13 @@ import { readRegion } from '../tree/files.js';
 
 export type BootCode = 'empty' | 'grub-legacy' | 'grub2' | 'syslinux' | 'lilo' | 'unknown';
 
+/** The boot loaders recognised in an MBR (kept here once: everything else asks isLoader / mbrProblem). */
 const LOADERS: BootCode[] = ['grub-legacy', 'grub2', 'syslinux', 'lilo'];
+
+/** The boot code is a loader we recognise (it boots the disk). */
+export function isLoader(kind: BootCode): boolean {
+  return LOADERS.includes(kind);
+}
 
 /** Names the boot code in an MBR's first 440 bytes (pure). */
 export function identifyBootCode(code: Buffer): BootCode {
@@ -28,13 +34,8 @@ export function mbrBootCode(device: string): BootCode {
   return identifyBootCode(Buffer.concat([readRegion(device, 0, 440), Buffer.alloc(440)]).subarray(0, 440));
 }
 
-/** True when the MBR holds a boot loader we recognise. */
-export function mbrHasBootCode(device: string): boolean {
-  return LOADERS.includes(mbrBootCode(device));
-}
-
 /** Why an MBR does not boot the guest, or undefined when it holds a known loader. */
 export function mbrProblem(kind: BootCode): string | undefined {
-  if (LOADERS.includes(kind)) return undefined;
+  if (isLoader(kind)) return undefined;
   return kind === 'empty' ? 'holds no boot loader' : 'holds unknown boot code (not GRUB, SYSLINUX or LILO)';
 }

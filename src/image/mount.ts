@@ -8,7 +8,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { run } from '../run.js';
 import { runSubdir } from '../paths.js';
 import { rootFs, type RootFs } from '../tree/fs.js';
-import { mountedTargets, procMounts, type Acquirer } from './release.js';
+import { mountedTargets, procMounts, type Acquirer } from './acquire.js';
 import { EnvironmentError } from '../errors.js';
 import type { BlockDevice } from './types.js';
 

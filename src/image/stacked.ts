@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { haveCommand, run } from '../run.js';
-import type { Acquirer } from './release.js';
+import type { Acquirer } from './acquire.js';
 import type { AttachedGuest, BlockDevice } from './types.js';
 
 /** `--key ID:file:PATH` or `--key ID:key:PASSPHRASE`; ID a guest device (/dev/xvda2, xvda2, VG/LV), a LUKS UUID, or "all" (virt-v2v's form). */
@@ -61,7 +61,7 @@ export async function assembleMd(guest: AttachedGuest, acq: Acquirer): Promise<B
   if (members.length === 0) return [];
   if (!existsSync('/proc/mdstat')) {
     await run('modprobe', ['md_mod'], { allowFailure: true }).catch(() => undefined);
-    if (!existsSync('/proc/mdstat')) throw new UserError(`${members.map(guestDeviceName).join(', ')} ${members.length > 1 ? 'are' : 'is'} part of an md RAID array, and this kernel has no md driver`, 'Convert on a host whose kernel has md (modprobe md_mod), or copy the array\'s filesystem to a plain image first.');
+    if (!existsSync('/proc/mdstat')) throw new UserError(`${members.map(guestDeviceName).join(', ')} ${members.length > 1 ? 'are' : 'is'} part of an md RAID array, and this kernel has no md driver`, 'xen2kvm convert --sandbox vm reads it (its VM\'s kernel has md); or convert on a host whose kernel has md (modprobe md_mod), or copy the array\'s filesystem to a plain image first.');
   }
   if (!(await haveCommand('mdadm'))) throw new UserError('the guest uses md RAID and mdadm is not installed', 'apt-get install mdadm (scripts/setup.sh does).');
   const groups = new Map<string, { devs: BlockDevice[]; name: string; level: string }>();

@@ -4,6 +4,7 @@ import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from '../
 import { externalDecompress } from '../guest/decompress.js';
 import type { OpenGuest } from '../guest/open.js';
 import { diagnose } from '../edits/diagnose.js';
+import { sweepXenNames } from '../guest/xen-names.js';
 import { familyByKey, familyOf, supportedFamilies } from '../families/index.js';
 import { mbrBootCode, mbrProblem } from '../image/mbr.js';
 import type { XenGuest } from '../xen/types.js';
@@ -17,6 +18,8 @@ export interface InspectReport extends GuestFacts {
   filesystems: { device: string; name: string; mountpoint?: string; fstype: string; label?: string; uuid?: string }[];
   lvm: { vg: string; uuid: string; lvs: string[]; via: string; clashesWithHost: boolean }[];
   notes: string[];
+  /** Every mount point and what is mounted there (as virt-inspector's <mountpoints>: a btrfs subvolume has its own). */
+  mountpoints: { mountpoint: string; device: string }[];
   /** How `convert` (--boot auto) would boot it under KVM, and why. */
   boot?: { mode: BootMode; why: string };
   /** The edits `convert` would make (ids), in order, when the guest can be converted. */
@@ -44,6 +47,10 @@ export function buildReport(guest: XenGuest, open: OpenGuest, facts: GuestFacts)
       vg: vg.name, uuid: vg.uuid, via: vg.via, clashesWithHost: !!vg.clash,
       lvs: attached.devices.filter((d) => d.kind === 'lv' && d.vg === vg.name).map((d) => d.lv!),
     })),
+    mountpoints: mounted.mounts.map((m) => {
+      const d = attached.devices.find((x) => x.device === m.device);
+      return { mountpoint: m.mountpoint, device: d ? guestDeviceName(d) : m.device };
+    }),
     notes: [...attached.notes, ...[...mounted.skipped].filter((x) => !/pseudo filesystem|swap space/.test(x.reason)).sort((x, y) => x.line - y.line).map((s) => `/etc/fstab line ${s.line}: ${s.spec} on ${s.mountpoint} not mounted: ${s.reason}`)],
   };
 }
@@ -68,7 +75,11 @@ export function formatReport(r: InspectReport): string {
   }
   if (r.kernels.length === 0) out.push('  (none)');
   out.push('Filesystems:');
-  for (const f of r.filesystems) out.push(`  ${f.name.padEnd(28)} ${f.fstype.padEnd(6)} ${f.mountpoint ?? '-'}${f.label ? `  LABEL=${f.label}` : ''}`);
+  for (const f of r.filesystems) {
+    // Every mount point of the filesystem (btrfs subvolumes: / and /home on one device).
+    const at = r.mountpoints.filter((m) => m.device === f.name).map((m) => m.mountpoint);
+    out.push(`  ${f.name.padEnd(28)} ${f.fstype.padEnd(6)} ${at.length ? at.join(', ') : f.mountpoint ?? '-'}${f.label ? `  LABEL=${f.label}` : ''}`);
+  }
   for (const v of r.lvm) out.push(`LVM:         ${v.vg} (${v.lvs.join(', ')}) via ${v.via}${v.clashesWithHost ? ' — same name as a host VG, never activated' : ''}`);
   for (const n of r.notes) out.push(`Note:        ${n}`);
   if (r.problems.length === 0) out.push('\nReady to convert: xen2kvm convert finds nothing in the way.');
@@ -96,7 +107,10 @@ export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: st
   const findings = await diagnose(open.mounted.fs, guest, facts, familyByKey(facts.family), target, mbr, bootMode?.mode, supportedFamilies());
   // The generic problems that a pending edit states better are replaced by it.
   const covered: Record<string, string> = { 'pending:grub-default': 'default-kernel-xen', 'pending:initrd': 'initrd-without-virtio' };
-  const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings];
+  // Xen names that no pending edit rewrites: each with its file and line.
+  const left = (await sweepXenNames(open.mounted.fs)).filter((h) => !findings.some((f) => f.files?.includes(h.path)));
+  const xenNames = left.map((h) => ({ code: 'xen-name-left', message: `${h.path}:${h.line} still names Xen's ${h.name} (${h.text})`, fix: 'no edit of its family changes it: change it by hand to the KVM name (vda…, ttyS0) if the guest reads it', files: [h.path] }));
+  const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings, ...xenNames];
   const edits = findings.filter((f) => f.code.startsWith('pending:')).map((f) => f.code.slice('pending:'.length));
   return { ...buildReport(guest, open, { ...facts, problems }), ...(bootMode ? { boot: bootMode } : {}), ...(findings.some((f) => f.code === 'cannot-convert') ? {} : { edits }) };
 }

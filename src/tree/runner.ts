@@ -59,223 +59,289 @@ export function textOf(data: Buffer, path: string): string {
   return data.toString('latin1');
 }
 
+/**
+ * Applies the edits in order (see the top of this file). One run's state — its
+ * manifest, backups, the disks whose start a command changed — lives in an
+ * EditRun; each kind of edit is one named step of it.
+ */
 export async function applyEdits<C>(fs: RootFs, edits: Edit<C>[], ctx: C, opts: RunnerOptions): Promise<{ outcomes: EditOutcome[]; manifest?: Manifest }> {
-  const outcomes: EditOutcome[] = [];
-  const backupDir = `${BACKUP_ROOT}/${opts.runId}`;
-  let manifest: Manifest | undefined;
-  let release: (() => void) | undefined;
+  const run = new EditRun(fs, ctx, opts);
+  try {
+    for (const edit of edits) {
+      checkInterrupted();
+      const outcome = run.outcome(edit);
+      if (edit.kind === 'file') await run.fileEdit(edit, outcome);
+      else if (edit.kind === 'tree') await run.treeEdit(edit, outcome);
+      else await run.commandEdit(edit, outcome);
+    }
+  } catch (err) {
+    await run.putBackAfterFailure();
+    throw err;
+  }
+  return run.finish();
+}
+
+type Modified = Extract<ManifestEntry, { action: 'modified' }>;
+
+class EditRun<C> {
+  readonly outcomes: EditOutcome[] = [];
+  readonly backupDir: string;
+  private manifest: Manifest | undefined;
+  private release: (() => void) | undefined;
   // One restore, whoever asks first: the run's own failure path or a forced unwind from outside.
-  let restoring: Promise<string[]> | undefined;
-  const putBack = (m: Manifest) => (restoring ??= restoreEntries(fs, backupDir, m, true, regionDevices));
+  private restoring: Promise<string[]> | undefined;
   /** The disks whose start a command of this run changed (to put them back on failure). */
-  const regionDevices: Record<string, string> = {};
+  private readonly regionDevices: Record<string, string> = {};
+
+  constructor(private readonly fs: RootFs, private readonly ctx: C, private readonly opts: RunnerOptions) {
+    this.backupDir = `${BACKUP_ROOT}/${opts.runId}`;
+  }
+
+  /** A new outcome for an edit, listed in order. */
+  outcome(edit: Edit<C>): EditOutcome {
+    const o: EditOutcome = { id: edit.id, describe: edit.describe, changed: false, files: [], diff: '' };
+    this.outcomes.push(o);
+    return o;
+  }
+
+  /** Records one change of an edit: the file, and its diff (shown as it is made). */
+  private change(outcome: EditOutcome, file: string, d: string): void {
+    outcome.changed = true;
+    outcome.files.push(file);
+    outcome.diff += d;
+    this.opts.onDiff?.(d);
+  }
+
+  private putBack(m: Manifest): Promise<string[]> {
+    return (this.restoring ??= restoreEntries(this.fs, this.backupDir, m, true, this.regionDevices));
+  }
 
   /** Sets up the backup area on the first change. */
-  const ensureManifest = async (): Promise<Manifest> => {
-    if (!manifest) {
-      const made = await mkdirsInRoot(fs, `${backupDir}/files`);
-      manifest = { runId: opts.runId, created: new Date().toISOString(), guest: opts.label, kernel: opts.kernel ?? '', ...(opts.settings ? { settings: opts.settings } : {}), createdDirs: made, entries: [], complete: false };
-      const m = manifest;
-      release = opts.guard?.(`put back the changes of run ${opts.runId}`, async () => {
-        if (!m.complete) await putBack(m);
+  private async ensureManifest(): Promise<Manifest> {
+    if (!this.manifest) {
+      const made = await mkdirsInRoot(this.fs, `${this.backupDir}/files`);
+      const m: Manifest = { runId: this.opts.runId, created: new Date().toISOString(), guest: this.opts.label, kernel: this.opts.kernel ?? '', ...(this.opts.settings ? { settings: this.opts.settings } : {}), createdDirs: made, entries: [], complete: false };
+      this.manifest = m;
+      this.release = this.opts.guard?.(`put back the changes of run ${this.opts.runId}`, async () => {
+        if (!m.complete) await this.putBack(m);
       });
     }
-    return manifest;
-  };
-  const record = async (entry: ManifestEntry) => {
-    const m = await ensureManifest();
+    return this.manifest;
+  }
+
+  private async record(entry: ManifestEntry): Promise<void> {
+    const m = await this.ensureManifest();
     m.entries.push(entry);
-    await saveManifest(fs, backupDir, m);
+    await saveManifest(this.fs, this.backupDir, m);
     // For the crash tests: stop (to be killed) once a change is recorded.
-    if (m.entries.length === 1 && !opts.dryRun) await pausePoint('edited');
-  };
+    if (m.entries.length === 1 && !this.opts.dryRun) await pausePoint('edited');
+  }
+
   /** Makes a created file's missing parent directories (recorded, so rollback removes them when empty). */
-  const parentDirs = async (path: string) => {
-    const m = await ensureManifest();
-    const made = await mkdirsInRoot(fs, posix.dirname(path), 0o755);
+  private async parentDirs(path: string): Promise<void> {
+    const m = await this.ensureManifest();
+    const made = await mkdirsInRoot(this.fs, posix.dirname(path), 0o755);
     if (made.length) {
       m.createdDirs.push(...made);
-      await saveManifest(fs, backupDir, m);
+      await saveManifest(this.fs, this.backupDir, m);
     }
-  };
+  }
+
   /** The entry of a file this run already backed up (several edits may change one file). */
-  const modifiedEntry = (path: string) => manifest?.entries.find((e) => e.action === 'modified' && e.path === path) as Extract<ManifestEntry, { action: 'modified' }> | undefined;
+  private modifiedEntry(path: string): Modified | undefined {
+    return this.manifest?.entries.find((e) => e.action === 'modified' && e.path === path) as Modified | undefined;
+  }
+
   /** Backs a guest file up and records it as modified by `edit`; returns the entry. */
-  const backupModified = async (path: string, edit: string): Promise<Extract<ManifestEntry, { action: 'modified' }>> => {
-    const { rel, state } = await backup(path);
+  private async backupModified(path: string, edit: string): Promise<Modified> {
+    const { rel, state } = await this.backup(path);
     const entry = { action: 'modified' as const, edit, path, backup: rel, mode: state.mode, uid: state.uid, gid: state.gid, sha256Before: sha256(state.data) };
-    await record(entry);
+    await this.record(entry);
     return entry;
-  };
-  const backup = async (path: string): Promise<{ rel: string; state: ReturnType<typeof readState> }> => {
-    const host = await fs.resolve(path);
+  }
+
+  private async backup(path: string): Promise<{ rel: string; state: ReturnType<typeof readState> }> {
+    const host = await this.fs.resolve(path);
     const state = readState(host);
     const rel = `files${path}`;
-    await ensureManifest();
-    await mkdirsInRoot(fs, posix.dirname(`${backupDir}/${rel}`));
-    const dest = await fs.resolve(`${backupDir}/${rel}`);
+    await this.ensureManifest();
+    await mkdirsInRoot(this.fs, posix.dirname(`${this.backupDir}/${rel}`));
+    const dest = await this.fs.resolve(`${this.backupDir}/${rel}`);
     try {
       copyFileSync(host, dest);
     } catch (e) {
-      throw environmentError(e, `the backup of ${path} in the guest (${backupDir})`, state.data.length);
+      throw environmentError(e, `the backup of ${path} in the guest (${this.backupDir})`, state.data.length);
     }
     chownSync(dest, state.uid, state.gid);
     chmodSync(dest, state.mode);
     return { rel, state };
-  };
+  }
 
-  try {
-    for (const edit of edits) {
-      checkInterrupted();
-      const outcome: EditOutcome = { id: edit.id, describe: edit.describe, changed: false, files: [], diff: '' };
-      outcomes.push(outcome);
-      /** Records one change of this edit: the file, and its diff (shown as it is made). */
-      const change = (file: string, d: string) => {
-        outcome.changed = true;
-        outcome.files.push(file);
-        outcome.diff += d;
-        opts.onDiff?.(d);
-      };
-      if (edit.kind === 'file') {
-        const paths = await edit.paths(fs, ctx);
-        let seen = false;
-        for (const path of paths) {
-          const real = await fs.realGuestPath(path);
-          if (!(await fs.isFile(real))) continue;
-          seen = true;
-          const before = textOf((await fs.read(real))!, real);
-          const after = edit.apply(before, ctx, real);
-          if (after === before) continue;
-          change(real, diffOf(real, before, after));
-          if (opts.dryRun) continue;
-          const entry = modifiedEntry(real) ?? (await backupModified(real, edit.id));
-          atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
-          // Saved with the next entry, or at the end (rollback does not need it).
-          entry.sha256After = sha256(Buffer.from(after, 'latin1'));
-        }
-        if (!seen && edit.create) {
-          const c = edit.create(ctx);
-          if (c && (await fs.kind(c.path)) === undefined) {
-            change(c.path, diffOf(c.path, '', c.text));
-            if (!opts.dryRun) {
-              await parentDirs(c.path);
-              await record({ action: 'created', edit: edit.id, path: c.path, sha256After: sha256(c.text) });
-              atomicWrite(await hostPathNoFollow(fs, c.path), c.text, c.mode);
-            }
-          }
-        }
-      } else if (edit.kind === 'tree') {
-        for (const op of await edit.plan(fs, ctx)) {
-          if (op.op === 'symlink') {
-            change(op.path, `symlink ${op.path} → ${op.target}\n`);
-            if (opts.dryRun) continue;
-            await record({ action: 'symlinked', edit: edit.id, path: op.path, target: op.target });
-            symlinkSync(op.target, await hostPathNoFollow(fs, op.path));
-          } else if (op.op === 'rename') {
-            change(op.to, `rename ${op.from} → ${op.to}\n`);
-            if (opts.dryRun) continue;
-            await record({ action: 'renamed', edit: edit.id, from: op.from, to: op.to });
-            renameSync(await hostPathNoFollow(fs, op.from), await hostPathNoFollow(fs, op.to));
-          } else {
-            change(op.path, diffOf(op.path, '', op.text));
-            if (opts.dryRun) continue;
-            await parentDirs(op.path);
-            await record({ action: 'created', edit: edit.id, path: op.path, sha256After: sha256(op.text) });
-            atomicWrite(await hostPathNoFollow(fs, op.path), op.text, op.mode);
-          }
-        }
-      } else {
-        const why = await edit.needed(fs, ctx);
-        if (!why) continue;
-        outcome.note = why;
-        const argv = edit.argv(ctx);
-        const touches = edit.touches(ctx);
-        change(touches[0] ?? argv[0], `run in the guest: ${argv.join(' ')}\n`);
-        outcome.files.push(...touches.slice(1));
+  /** Creates a file (its parents first), recorded so rollback removes it. */
+  private async create(edit: string, path: string, text: string, mode: number): Promise<void> {
+    await this.parentDirs(path);
+    await this.record({ action: 'created', edit, path, sha256After: sha256(text) });
+    atomicWrite(await hostPathNoFollow(this.fs, path), text, mode);
+  }
+
+  /** A text edit of files (or the creation of one the guest lacks). */
+  async fileEdit(edit: Extract<Edit<C>, { kind: 'file' }>, outcome: EditOutcome): Promise<void> {
+    const { fs, ctx, opts } = this;
+    let seen = false;
+    for (const path of await edit.paths(fs, ctx)) {
+      const real = await fs.realGuestPath(path);
+      if (!(await fs.isFile(real))) continue;
+      seen = true;
+      const before = textOf((await fs.read(real))!, real);
+      const after = edit.apply(before, ctx, real);
+      if (after === before) continue;
+      this.change(outcome, real, diffOf(real, before, after));
+      if (opts.dryRun) continue;
+      const entry = this.modifiedEntry(real) ?? (await this.backupModified(real, edit.id));
+      atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
+      // Saved with the next entry, or at the end (rollback does not need it).
+      entry.sha256After = sha256(Buffer.from(after, 'latin1'));
+    }
+    if (seen || !edit.create) return;
+    const c = edit.create(ctx);
+    if (!c || (await fs.kind(c.path)) !== undefined) return;
+    this.change(outcome, c.path, diffOf(c.path, '', c.text));
+    if (!opts.dryRun) await this.create(edit.id, c.path, c.text, c.mode);
+  }
+
+  /** Links, renames and new files. */
+  async treeEdit(edit: Extract<Edit<C>, { kind: 'tree' }>, outcome: EditOutcome): Promise<void> {
+    const { fs, ctx, opts } = this;
+    for (const op of await edit.plan(fs, ctx)) {
+      if (op.op === 'symlink') {
+        this.change(outcome, op.path, `symlink ${op.path} → ${op.target}\n`);
         if (opts.dryRun) continue;
-        const m = await ensureManifest();
-        const first = m.entries.length;
-        for (const path of touches) {
-          if (modifiedEntry(path)) continue;
-          if (await fs.isFile(path)) {
-            await backupModified(path, edit.id);
-          } else {
-            await record({ action: 'created', edit: edit.id, path, sha256After: '' });
-          }
-        }
-        // A command's own caches: every file backed up first (restored by rollback if it changes them).
-        for (const [path, kind] of await treeListing(fs, edit.keeps?.(ctx) ?? [])) {
-          if (kind === 'file' && !touches.includes(path) && !modifiedEntry(path)) await backupModified(path, edit.id);
-        }
-        for (const r of edit.regions?.(ctx) ?? []) {
-          const data = readRegion(r.device, r.offset, r.length);
-          const rel = `regions/${r.disk}-${r.offset}`;
-          await mkdirsInRoot(fs, `${backupDir}/regions`);
-          atomicWrite(await hostPathNoFollow(fs, `${backupDir}/${rel}`), data, 0o600);
-          regionDevices[r.disk] = r.device;
-          await record({ action: 'region', edit: edit.id, disk: r.disk, offset: r.offset, length: data.length, backup: rel, sha256Before: sha256(data) });
-        }
-        const watched = [...(edit.creates?.(ctx) ?? []), ...(edit.keeps?.(ctx) ?? [])];
-        const before = await treeListing(fs, watched);
-        log.info(`running ${argv.join(' ')} in the guest…`);
-        const started = Date.now();
-        try {
-          try {
-            await opts.runInGuest(argv, edit.devices?.(ctx) ?? [], edit.mounts?.(ctx) ?? []);
-          } finally {
-            outcome.commandMs = Date.now() - started;
-            // What it made besides its files (a boot loader's modules): recorded, parents first, so rollback removes them.
-            for (const [path, kind] of await treeListing(fs, watched)) {
-              if (before.has(path) || touches.includes(path)) continue;
-              if (kind === 'dir') await record({ action: 'created', edit: edit.id, path, sha256After: '', dir: true });
-              else if (kind === 'link') await record({ action: 'symlinked', edit: edit.id, path, target: (await fs.linkTarget(path))! });
-              else await record({ action: 'created', edit: edit.id, path, sha256After: sha256((await fs.read(path, 1024 * 1024 * 1024)) ?? '') });
-            }
-          }
-          await pausePoint('guest-command');
-          await edit.verify(fs, ctx);
-        } catch (e) {
-          if (!edit.fallible) throw e;
-          // Put back what this command changed, say why, and go on: a later edit does its job another way.
-          const mine = m.entries.splice(first);
-          await restoreEntries(fs, backupDir, { ...m, entries: mine, createdDirs: [] }, true, regionDevices, true);
-          await saveManifest(fs, backupDir, m);
-          outcome.changed = false;
-          outcome.files = [];
-          outcome.diff = '';
-          outcome.note = `${argv[0]} did not work in the guest (${lastLine(String((e as { stderr?: string }).stderr || (e as Error).message))}); its changes were put back`;
-          log.warn(`${edit.id}: ${outcome.note}`);
-          continue;
-        }
-        for (const e of m.entries.slice(first)) {
-          if ((e.action === 'modified' || e.action === 'created') && touches.includes(e.path)) {
-            const data = await fs.read(e.path, 1024 * 1024 * 1024);
-            if (data) e.sha256After = sha256(data);
-          } else if (e.action === 'region') {
-            e.sha256After = sha256(readRegion(regionDevices[e.disk], e.offset, e.length));
-          }
-        }
-        await saveManifest(fs, backupDir, m);
+        await this.record({ action: 'symlinked', edit: edit.id, path: op.path, target: op.target });
+        symlinkSync(op.target, await hostPathNoFollow(fs, op.path));
+      } else if (op.op === 'rename') {
+        this.change(outcome, op.to, `rename ${op.from} → ${op.to}\n`);
+        if (opts.dryRun) continue;
+        await this.record({ action: 'renamed', edit: edit.id, from: op.from, to: op.to });
+        renameSync(await hostPathNoFollow(fs, op.from), await hostPathNoFollow(fs, op.to));
+      } else {
+        this.change(outcome, op.path, diffOf(op.path, '', op.text));
+        if (!opts.dryRun) await this.create(edit.id, op.path, op.text, op.mode);
       }
     }
-  } catch (err) {
-    if (manifest && manifest.entries.length > 0) {
-      log.warn(`a step failed; putting back the ${manifest.entries.length} change(s) this run made`);
+  }
+
+  /** A command run in the guest: what it touches backed up first, what it makes recorded, its result verified. */
+  async commandEdit(edit: Extract<Edit<C>, { kind: 'command' }>, outcome: EditOutcome): Promise<void> {
+    const { fs, ctx, opts } = this;
+    const why = await edit.needed(fs, ctx);
+    if (!why) return;
+    outcome.note = why;
+    const argv = edit.argv(ctx);
+    const touches = edit.touches(ctx);
+    this.change(outcome, touches[0] ?? argv[0], `run in the guest: ${argv.join(' ')}\n`);
+    outcome.files.push(...touches.slice(1));
+    if (opts.dryRun) return;
+    const m = await this.ensureManifest();
+    const first = m.entries.length;
+    await this.backUpForCommand(edit, touches);
+    const watched = [...(edit.creates?.(ctx) ?? []), ...(edit.keeps?.(ctx) ?? [])];
+    const before = await treeListing(fs, watched);
+    log.info(`running ${argv.join(' ')} in the guest…`);
+    const started = Date.now();
+    try {
       try {
-        await putBack(manifest);
-      } catch (e) {
-        log.error(`xen2kvm: could not roll back every change: ${(e as Error).message}\nThe backups are in the guest under ${backupDir}; run "xen2kvm rollback" to retry.`);
+        await opts.runInGuest(argv, edit.devices?.(ctx) ?? [], edit.mounts?.(ctx) ?? []);
+      } finally {
+        outcome.commandMs = Date.now() - started;
+        await this.recordMade(edit.id, watched, before, touches);
+      }
+      await pausePoint('guest-command');
+      await edit.verify(fs, ctx);
+    } catch (e) {
+      if (!edit.fallible) throw e;
+      await this.putBackCommand(edit, outcome, argv, first, e);
+      return;
+    }
+    for (const e of m.entries.slice(first)) {
+      if ((e.action === 'modified' || e.action === 'created') && touches.includes(e.path)) {
+        const data = await fs.read(e.path, 1024 * 1024 * 1024);
+        if (data) e.sha256After = sha256(data);
+      } else if (e.action === 'region') {
+        e.sha256After = sha256(readRegion(this.regionDevices[e.disk], e.offset, e.length));
       }
     }
-    release?.();
-    throw err;
+    await saveManifest(fs, this.backupDir, m);
   }
-  if (manifest) {
-    manifest.complete = true;
-    await saveManifest(fs, backupDir, manifest);
+
+  /** Before a command runs: the files it writes, its caches, the disk regions it changes — backed up or recorded. */
+  private async backUpForCommand(edit: Extract<Edit<C>, { kind: 'command' }>, touches: string[]): Promise<void> {
+    const { fs, ctx } = this;
+    for (const path of touches) {
+      if (this.modifiedEntry(path)) continue;
+      if (await fs.isFile(path)) await this.backupModified(path, edit.id);
+      else await this.record({ action: 'created', edit: edit.id, path, sha256After: '' });
+    }
+    // A command's own caches: every file backed up first (restored by rollback if it changes them).
+    for (const [path, kind] of await treeListing(fs, edit.keeps?.(ctx) ?? [])) {
+      if (kind === 'file' && !touches.includes(path) && !this.modifiedEntry(path)) await this.backupModified(path, edit.id);
+    }
+    for (const r of edit.regions?.(ctx) ?? []) {
+      const data = readRegion(r.device, r.offset, r.length);
+      const rel = `regions/${r.disk}-${r.offset}`;
+      await mkdirsInRoot(fs, `${this.backupDir}/regions`);
+      atomicWrite(await hostPathNoFollow(fs, `${this.backupDir}/${rel}`), data, 0o600);
+      this.regionDevices[r.disk] = r.device;
+      await this.record({ action: 'region', edit: edit.id, disk: r.disk, offset: r.offset, length: data.length, backup: rel, sha256Before: sha256(data) });
+    }
   }
-  release?.();
-  return { outcomes, ...(manifest ? { manifest } : {}) };
+
+  /** What a command made besides its files (a boot loader's modules): recorded, parents first, so rollback removes them. */
+  private async recordMade(edit: string, watched: string[], before: Map<string, 'dir' | 'file' | 'link'>, touches: string[]): Promise<void> {
+    const { fs } = this;
+    for (const [path, kind] of await treeListing(fs, watched)) {
+      if (before.has(path) || touches.includes(path)) continue;
+      if (kind === 'dir') await this.record({ action: 'created', edit, path, sha256After: '', dir: true });
+      else if (kind === 'link') await this.record({ action: 'symlinked', edit, path, target: (await fs.linkTarget(path))! });
+      else await this.record({ action: 'created', edit, path, sha256After: sha256((await fs.read(path, 1024 * 1024 * 1024)) ?? '') });
+    }
+  }
+
+  /** A fallible command failed: put back what it changed, say why, and go on (a later edit does its job another way). */
+  private async putBackCommand(edit: Extract<Edit<C>, { kind: 'command' }>, outcome: EditOutcome, argv: string[], first: number, e: unknown): Promise<void> {
+    const m = this.manifest!;
+    const mine = m.entries.splice(first);
+    await restoreEntries(this.fs, this.backupDir, { ...m, entries: mine, createdDirs: [] }, true, this.regionDevices, true);
+    await saveManifest(this.fs, this.backupDir, m);
+    outcome.changed = false;
+    outcome.files = [];
+    outcome.diff = '';
+    outcome.note = `${argv[0]} did not work in the guest (${lastLine(String((e as { stderr?: string }).stderr || (e as Error).message))}); its changes were put back`;
+    log.warn(`${edit.id}: ${outcome.note}`);
+  }
+
+  /** A step failed: every change this run made is put back before the error goes on. */
+  async putBackAfterFailure(): Promise<void> {
+    const m = this.manifest;
+    if (m && m.entries.length > 0) {
+      log.warn(`a step failed; putting back the ${m.entries.length} change(s) this run made`);
+      try {
+        await this.putBack(m);
+      } catch (e) {
+        log.error(`xen2kvm: could not roll back every change: ${(e as Error).message}\nThe backups are in the guest under ${this.backupDir}; run "xen2kvm rollback" to retry.`);
+      }
+    }
+    this.release?.();
+  }
+
+  /** Every edit done: the manifest is marked complete. */
+  async finish(): Promise<{ outcomes: EditOutcome[]; manifest?: Manifest }> {
+    if (this.manifest) {
+      this.manifest.complete = true;
+      await saveManifest(this.fs, this.backupDir, this.manifest);
+    }
+    this.release?.();
+    return { outcomes: this.outcomes, ...(this.manifest ? { manifest: this.manifest } : {}) };
+  }
 }
 
 /** The last thing a failed command said (its error, usually). */

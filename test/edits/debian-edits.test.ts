@@ -10,7 +10,7 @@ import { writeNewc } from '../../scripts/images/cpio-write.js';
 import { join } from 'node:path';
 import t from 'tap';
 import { readVar, setVar } from '../../src/formats/shell-vars.js';
-import { interfacesNames, netplanNames } from '../../src/guest/tools.js';
+import { interfacesNames, netplanNames } from '../../src/guest/network.js';
 import { chooseBootMode, grubModules } from '../../src/guest/boot.js';
 import { debian } from '../../src/families/debian.js';
 import { FAMILIES } from '../../src/families/index.js';

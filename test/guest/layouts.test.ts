@@ -14,8 +14,8 @@ t.test('release files', async (t) => {
   const ubuntu = detectOs({ lsb: 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=10.04\nDISTRIB_CODENAME=lucid\nDISTRIB_DESCRIPTION="Ubuntu 10.04.4 LTS"\n', debianVersion: 'squeeze/sid\n' });
   t.match(ubuntu, { family: 'debian', distro: 'ubuntu', version: '10.04', major: 10, minor: 4, description: 'Ubuntu 10.04.4 LTS' }, 'Ubuntu 10.04: lsb-release, not "Debian squeeze/sid"');
   t.match(detectOs({ osRelease: 'NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 22.04.3 LTS"\n', debianVersion: 'bookworm/sid\n' }), { family: 'debian', distro: 'ubuntu', version: '22.04' });
-  t.match(detectOs({ osRelease: 'NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n' }), { family: 'arch', distro: 'arch', description: 'Arch Linux' });
-  t.match(detectOs({ arch: true }), { family: 'arch', distro: 'arch' }, 'an old Arch with only /etc/arch-release');
+  t.match(detectOs({ osRelease: 'NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n' }), { family: 'arch', distro: 'archlinux', description: 'Arch Linux' });
+  t.match(detectOs({ arch: true }), { family: 'arch', distro: 'archlinux' }, 'an old Arch with only /etc/arch-release');
   t.match(detectOs({ osRelease: 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' }), { family: 'debian', distro: 'debian', major: 12 });
 });
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildBtrfsGuest, buildGptUsrGuest, buildLuksGuest, buildMdGuest, buildReleaseGuest } from '../../scripts/images/layouts.js';
+import { buildBtrfsGuest, buildPhonyGuest, buildGptUsrGuest, buildLuksGuest, buildMdGuest, buildReleaseGuest } from '../../scripts/images/layouts.js';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { dmTables, haveDeviceMapper, hostTierOnly, isRoot, strategies, loopsUnder, mountsUnder, sha256, workspace, xen2kvm } from '../helpers/system.js';
 
@@ -52,6 +52,7 @@ if (!isRoot) {
     t.match(j.os, { family: 'debian', distro: 'ubuntu', version: '22.04' });
     t.equal(j.arch, 'x86_64', 'from /bin/sh\'s ELF header');
     t.match(j.filesystems, [{ name: '/dev/xvda1', fstype: 'btrfs', label: 'ubuntu' }]);
+    t.same(j.mountpoints, [{ mountpoint: '/', device: '/dev/xvda1' }, { mountpoint: '/home', device: '/dev/xvda1' }], 'both mount points, as virt-inspector lists them');
     const text = xen2kvm(ws, ['inspect', g.config]);
     t.match(text.stderr, /mounted \/, \/home/, 'both subvolumes mounted as fstab says');
     t.equal(sha256(g.images[0]), before, 'not a byte of the image changed');
@@ -71,9 +72,28 @@ if (!isRoot) {
     const u = await buildReleaseGuest(ws.dir, 'ubuntu1004', { 'etc/lsb-release': 'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=10.04\nDISTRIB_CODENAME=lucid\nDISTRIB_DESCRIPTION="Ubuntu 10.04.4 LTS"\n', 'etc/debian_version': 'squeeze/sid\n' });
     t.match(inspect(t, u.config).os, { family: 'debian', distro: 'ubuntu', version: '10.04', description: 'Ubuntu 10.04.4 LTS' });
     const a = await buildReleaseGuest(ws.dir, 'arch1', { 'etc/os-release': 'NAME="Arch Linux"\nPRETTY_NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n', 'etc/arch-release': '' });
-    t.match(inspect(t, a.config).os, { family: 'arch', distro: 'arch', description: 'Arch Linux' });
+    t.match(inspect(t, a.config).os, { family: 'arch', distro: 'archlinux', description: 'Arch Linux' }); // libguestfs's name
     nothingLeft(t);
   });
+
+  // What virt-inspector says of libguestfs's phony guests (distro, arch, mount points); xen2kvm must agree.
+  const VIRT_INSPECTOR: Record<string, { distro: string; arch: string; product?: RegExp }> = {
+    fedora: { distro: 'fedora', arch: 'x86_64', product: /Fedora release 14/ },
+    debian: { distro: 'debian', arch: 'x86_64' },
+    ubuntu: { distro: 'ubuntu', arch: 'x86_64', product: /Ubuntu 10\.10/ },
+    archlinux: { distro: 'archlinux', arch: 'x86_64' },
+  };
+  for (const [distro, want] of Object.entries(VIRT_INSPECTOR)) {
+    t.test(`libguestfs-style phony ${distro}: inspection agrees with virt-inspector`, hostTierOnly, async (t) => {
+      const g = await buildPhonyGuest(join(ws.dir, 'phony'), distro as 'fedora');
+      const j = inspect(t, g.config);
+      t.equal(j.os.distro, want.distro, 'libguestfs\'s distro name');
+      t.equal(j.arch, want.arch, 'the architecture from /bin/ls, the binary libguestfs reads');
+      if (want.product) t.match(j.os.description, want.product);
+      t.same(j.mountpoints, [{ mountpoint: '/', device: '/dev/xvda1' }]);
+      nothingLeft(t);
+    });
+  }
 
   t.test('LUKS: refused without a key, naming the device and --key', async (t) => {
     const g = await buildLuksGuest(ws.dir);

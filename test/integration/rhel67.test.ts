@@ -25,7 +25,7 @@ if (!isRoot) {
     t.notOk(inspected.edits.includes('inittab'), 'upstart: no inittab getty (it never reads one)');
     checkWholeConversion(t, ws, g, dir, {
       family: 'rhel', kernel: k, boot: 'disk', cmdline: /console=ttyS0/, ifnames: false,
-      changed: ['/.autorelabel', `/boot/initramfs-${k}.img`, '/boot/grub/grub.conf', '/etc/dracut.conf.d/90-xen2kvm-virtio.conf', '/etc/securetty', '/etc/udev/rules.d/70-persistent-net.rules'],
+      changed: ['/.autorelabel', `/boot/initramfs-${k}.img`, '/boot/grub/grub.conf', '/etc/dracut.conf.d/90-xen2kvm-virtio.conf', '/etc/securetty', '/etc/sysconfig/grub', '/etc/udev/rules.d/70-persistent-net.rules'],
     });
   });
 
@@ -36,15 +36,15 @@ if (!isRoot) {
     checkWholeConversion(t, ws, g, dir, {
       family: 'rhel', kernel: k, boot: 'direct', ifnames: false,
       cmdline: /^root=\/dev\/mapper\/centos-root ro crashkernel=auto rd\.lvm\.lv=centos\/root rd\.lvm\.lv=centos\/swap rhgb quiet LANG=en_US\.UTF-8 console=tty0 console=ttyS0,115200n8$/,
-      changed: ['/.autorelabel', `/boot/initramfs-${k}.img`, '/boot/grub2/grub.cfg', '/etc/default/grub', '/etc/dracut.conf.d/90-xen2kvm-virtio.conf',
+      changed: ['/.autorelabel', `/boot/initramfs-${k}.img`, '/boot/grub2/device.map', '/boot/grub2/grub.cfg', '/etc/default/grub', '/etc/dracut.conf.d/90-xen2kvm-virtio.conf',
         '/etc/systemd/system/getty.target.wants/serial-getty@hvc0.service', '/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service'],
     });
   });
 
   t.test('every RHEL rebuild and Fedora is named as itself', async (t) => {
     const { detectOs } = await import('../../src/guest/release.js');
-    t.equal(detectOs({ redhat: 'Oracle Linux Server release 6.10\n' }).distro, 'oracle');
-    t.equal(detectOs({ redhat: 'Scientific Linux release 6.10 (Carbon)\n' }).distro, 'scientific');
+    t.equal(detectOs({ redhat: 'Oracle Linux Server release 6.10\n' }).distro, 'oraclelinux', 'libguestfs\'s name');
+    t.equal(detectOs({ redhat: 'Scientific Linux release 6.10 (Carbon)\n' }).distro, 'scientificlinux', 'libguestfs\'s name');
     t.equal(detectOs({ redhat: 'Fedora release 38 (Thirty Eight)\n' }).distro, 'fedora');
     t.equal(detectOs({ redhat: 'Red Hat Enterprise Linux Server release 7.9 (Maipo)\n' }).distro, 'rhel');
     const { familyOf } = await import('../../src/families/index.js');

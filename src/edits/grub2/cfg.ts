@@ -2,6 +2,7 @@
 // working grub-mkconfig (or its output was refused), and what a dry run shows:
 // every kernel's arguments made right for KVM, and a serial terminal at the top.
 // After a good grub-mkconfig there is nothing left to do here.
+import { menuOf } from '../../guest/bootloader.js';
 import { fileCr } from '../../formats/lines.js';
 import { cfgLinuxLines, hasSerialTerminal, serialCommand } from './cmdline-state.js';
 import type { EditContext, FileEdit } from '../types.js';
@@ -24,6 +25,6 @@ export const grub2CfgEdit: FileEdit = {
   kind: 'file',
   id: 'grub2-cfg',
   describe: 'grub.cfg linux lines edited directly (where grub-mkconfig did not run or left them): serial console, Xen arguments dropped, vda',
-  paths: async (_fs, ctx) => (ctx.facts.bootloader.kind === 'grub2' && ctx.facts.bootloader.config ? [ctx.facts.bootloader.config] : []),
+  paths: async (_fs, ctx) => menuOf(ctx.facts.bootloader, 'grub2'),
   apply: grub2Cfg,
 };

@@ -2,6 +2,7 @@
 // for KVM (console=hvc0 → tty0 + ttyS0, Xen-only ones dropped, xvda → vda,
 // net.ifnames=0 where eth0 must keep its name) and GRUB itself on the serial
 // line (GRUB_TERMINAL="serial console", GRUB_SERIAL_COMMAND).
+import { menuOf } from '../../guest/bootloader.js';
 import { splitArgs } from '../../formats/cmdline.js';
 import { readVar, setVar } from '../../formats/shell-vars.js';
 import { kvmKernelArgs } from '../context.js';
@@ -33,6 +34,6 @@ export const grub2Defaults: FileEdit = {
   kind: 'file',
   id: 'grub2-defaults',
   describe: '/etc/default/grub: serial console (console=ttyS0) instead of hvc0, Xen-only arguments dropped, GRUB on the serial line',
-  paths: async (_fs, ctx) => (ctx.facts.bootloader.kind === 'grub2' ? ['/etc/default/grub'] : []),
+  paths: async (_fs, ctx) => (menuOf(ctx.facts.bootloader, 'grub2').length > 0 ? ['/etc/default/grub'] : []),
   apply: (text, ctx, path) => grubDefaults(text, ctx, path),
 };

@@ -1,6 +1,7 @@
 // GRUB 2's environment block (/boot/grub2/grubenv, RHEL 7 / Fedora with
 // GRUB_DEFAULT=saved): saved_entry must name an entry of the chosen kernel, or GRUB
 // boots another one. The block is exactly 1024 bytes, padded with '#'; it stays so.
+import { menuOf } from '../../guest/bootloader.js';
 import type { EditContext, FileEdit } from '../types.js';
 
 const SIZE = 1024;
@@ -27,8 +28,9 @@ export const grubenv: FileEdit = {
   id: 'grubenv',
   describe: 'grubenv: saved_entry on the chosen kernel\'s menu entry (GRUB_DEFAULT=saved)',
   paths: async (fs, ctx) => {
-    if (ctx.facts.bootloader.kind !== 'grub2' || !ctx.facts.bootloader.config) return [];
-    const dir = ctx.facts.bootloader.config.replace(/\/[^/]+$/, '');
+    const [cfg] = menuOf(ctx.facts.bootloader, 'grub2');
+    if (!cfg) return [];
+    const dir = cfg.replace(/\/[^/]+$/, '');
     return [`${dir}/grubenv`];
   },
   apply: (text, ctx) => savedEntry(text, ctx),

@@ -7,7 +7,7 @@
 // it, grub-install reports success and the guest stops at `grub rescue>`). The
 // disk's start (MBR and the gap GRUB embeds its core in) is backed up first, and
 // every file grub-install makes under /boot/grub is recorded, so rollback is exact.
-import { mbrBootCode } from '../../image/mbr.js';
+import { mbrBootCode, mbrProblem } from '../../image/mbr.js';
 import type { CommandEdit } from '../types.js';
 
 export const grubInstall: CommandEdit = {
@@ -19,7 +19,7 @@ export const grubInstall: CommandEdit = {
     if (ctx.boot !== 'mbr' || !disk) return undefined;
     const code = mbrBootCode(disk.device);
     if (code === 'grub2') return undefined;
-    return `the MBR of ${disk.disk} ${code === 'empty' ? 'holds no boot loader' : `holds ${code} boot code`}`;
+    return `the MBR of ${disk.disk} ${mbrProblem(code) ?? `holds ${code} boot code`}`;
   },
   touches: () => [],
   argv: (ctx) => {

@@ -5,6 +5,7 @@
 // /dev/loop* or /dev/mapper/loop* root, the host's root UUID). If the guest cannot
 // run it, or its output is wrong, the old grub.cfg is put back and the next edit
 // (grub2-cfg) edits its linux lines directly.
+import { menuOf } from '../../guest/bootloader.js';
 import { cfgSettled, hostLeaks } from './cmdline-state.js';
 import type { CommandEdit, EditContext } from '../types.js';
 
@@ -18,7 +19,7 @@ export const grubMkconfig: CommandEdit = {
   describe: 'grub.cfg regenerated in the guest (grub-mkconfig, as update-grub does) and checked',
   fallible: true,
   needed: async (fs, ctx) => {
-    if (ctx.facts.bootloader.kind !== 'grub2' || !ctx.facts.grub2.mkconfig || !ctx.facts.grub2.defaults) return undefined;
+    if (menuOf(ctx.facts.bootloader, 'grub2').length === 0 || !ctx.facts.grub2.mkconfig || !ctx.facts.grub2.defaults) return undefined;
     const text = (await fs.readText(cfgPath(ctx), 16 * 1024 * 1024)) ?? '';
     if (cfgSettled(text, ctx, cfgPath(ctx))) return undefined;
     return `${cfgPath(ctx)} still boots with the Xen console`;
