@@ -4,12 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './errors.js';
 import { familyByKey, familyOf, supportedFamilies, type Family } from './families/index.js';
-import { buildEditContext, initrdPath } from './edits/context.js';
+import { buildEditContext, initrdPath, kvmKernelArgs } from './edits/context.js';
 import type { EditContext, HostSide } from './edits/types.js';
 import { applyEdits, type EditOutcome } from './tree/runner.js';
 import { BACKUP_ROOT, type Manifest } from './tree/manifest.js';
 import { checkRoom } from './tree/room.js';
 import { xenNamesLeft } from './guest/xen-names.js';
+import { diskMapping, type DiskMapping } from './guest/disk-map.js';
 import { listRuns, restoreEntries, sweepLeftovers, WRITTEN_DIRS } from './tree/rollback.js';
 import { atomicWrite } from './tree/files.js';
 import { runInGuestChroot } from './guest/chroot.js';
@@ -26,7 +27,8 @@ import { chooseBootMode, grubModules, type BootMode, type BootSituation, type Bo
 import { run as runCommand } from './run.js';
 import { planDevices, renameGuestDevice } from './xen/devmap.js';
 import { blockDeviceFor } from './image/attach.js';
-import { BOOT_DIR, remapCmdline, type DomainOptions } from './host/domain-xml.js';
+import { BOOT_DIR, xenConfigCmdline, type DomainOptions } from './host/domain-xml.js';
+import { splitArgs } from './formats/cmdline.js';
 import { directBootDir, writeDomain } from './host/domain-file.js';
 import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI } from './host/virsh.js';
 import { log } from './log.js';
@@ -79,6 +81,8 @@ export interface ConvertResult {
   changed: boolean;
   /** Milliseconds per stage: plan (read-only pass), apply (read-write pass), of which guestCommand, and host. */
   timings: Record<string, number>;
+  /** Which Xen disk became which virtio disk, and what the guest keeps on each. */
+  disks: DiskMapping[];
   /** What the domain was rendered from besides the config (so it can be rendered again, e.g. on the host after --sandbox vm). */
   domain: { guestMacs: (string | undefined)[]; directBootCmdline?: string };
 }
@@ -97,6 +101,8 @@ export interface RunState {
   /** How the domain boots, and where the guest is attached (decided after inspection). */
   boot?: BootMode;
   host?: HostSide;
+  /** Which Xen disk becomes which virtio disk (said in the result). */
+  disks?: DiskMapping[];
 }
 
 /** One pass of the edits over a mount: what changed (or would), and what the host side needs to know. */
@@ -140,6 +146,7 @@ export async function attach(run: RunState, acq: Acquirer, configDirectBoot: boo
   const boot = open.attached.disks[0];
   const mbr = !configDirectBoot && !!boot?.table && guest.bootloader !== undefined ? mbrBootCode(boot.whole) : undefined;
   const configDirect: BootSituation['configDirect'] = configDirectBoot ? (guest.kernel ? 'dom0-kernel' : 'partitionless') : undefined;
+  run.disks = diskMapping(guest, open.attached.devices, open.mounted.mounts);
   return { ...open, current: open.mounted, directBoot: configDirectBoot, ...(configDirect ? { configDirect } : {}), ...(mbr ? { mbr } : {}) };
 }
 
@@ -299,6 +306,7 @@ export async function writeHost(run: RunState, side: { planned: EditPass; done: 
     xml: rendered.xml,
     changed: side.planned.outcomes.some((o) => o.changed),
     timings: run.timings,
+    disks: run.disks ?? [],
     domain: { guestMacs: done.guestMacs, ...(side.directBoot && done.cmdline ? { directBootCmdline: done.cmdline } : {}) },
   };
 }
@@ -330,7 +338,8 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
   const grubText = facts.bootloader.config ? await mount.fs.readText(facts.bootloader.config, 16 * 1024 * 1024) : undefined;
   return {
     outcomes, ...(manifest ? { manifest } : {}), kernel: ctx.kernel, initrdPath: initrdPath(ctx), guestMacs: macs.macs,
-    cmdline: directBootCmdline(grubText, ctx) ?? remapCmdline(guest.cmdline ?? '', ctx.deviceMap, []),
+    // The one KVM command line (xen/kvm-cmdline.ts), whatever the boot loader's menu says (idempotent on an edited entry).
+    cmdline: kvmKernelArgs(splitArgs(directBootCmdline(grubText, ctx) ?? xenConfigCmdline(guest, ctx.deviceMap)), ctx, grubText ? `${facts.bootloader.config} (the entry booted directly)` : 'the kernel command line of the Xen config').join(' '),
   };
 }
 

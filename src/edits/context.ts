@@ -4,8 +4,8 @@ import type { GuestFacts } from '../guest/inspect.js';
 import type { FamilyTraits, InitrdDialect } from '../guest/family.js';
 import { menuOf } from '../guest/bootloader.js';
 import type { KernelFacts } from '../guest/kernels.js';
-import { planDevices, renameGuestDevice } from '../xen/devmap.js';
-import { isXenOnlyArg, serialConsoleArgs } from '../formats/cmdline.js';
+import { planDevices } from '../xen/devmap.js';
+import { kvmCmdline, remapXenDevice } from '../xen/kvm-cmdline.js';
 import type { XenGuest } from '../xen/types.js';
 import type { EditContext } from './types.js';
 
@@ -33,28 +33,12 @@ export function buildEditContext(guest: XenGuest, facts: GuestFacts, kernel: Ker
 
 /** A Xen disk name (/dev/xvdXN, hdXN, sdXN) renamed per the device map; anything else as it is; a disk the map lacks is a warning. */
 export function remapDevice(dev: string, ctx: EditContext, where: string): string {
-  if (!/^\/dev\/(xvd|hd|sd)[a-z]+\d*$/.test(dev)) return dev;
-  const r = renameGuestDevice(ctx.deviceMap, dev);
-  if (r === undefined) {
-    ctx.warn(`${where}: ${dev} is none of the guest's disks; left as it is (fix it by hand if the guest needs it)`);
-    return dev;
-  }
-  return r;
+  return remapXenDevice(dev, ctx.deviceMap, ctx.warn, where);
 }
 
-/**
- * A kernel command line made right for KVM: Xen-only arguments dropped, root= and
- * resume= renamed, the console on tty0 + ttyS0, and net.ifnames=0 where eth0 must
- * keep its name. Idempotent.
- */
+/** The guest's kernel command line for KVM (xen/kvm-cmdline.ts: the one function every boot path uses). Idempotent. */
 export function kvmKernelArgs(args: string[], ctx: EditContext, where: string, console = true): string[] {
-  let out = args.filter((a) => !isXenOnlyArg(a) || /^console=/.test(a)).map((a) => {
-    const m = /^(root|resume)=(\/dev\/\S+)$/.exec(a);
-    return m ? `${m[1]}=${remapDevice(m[2], ctx, where)}` : a;
-  });
-  out = console ? serialConsoleArgs(out, ctx.serialSpeed) : out.filter((a) => !isXenOnlyArg(a));
-  if (console && ctx.netNames === 'ifnames-off' && !out.some((a) => a.startsWith('net.ifnames='))) out.push('net.ifnames=0');
-  return out;
+  return kvmCmdline(args, ctx, where, console);
 }
 
 /** The guest's grub legacy menu, as a one-element list for FileEdit.paths (none for other boot loaders). */

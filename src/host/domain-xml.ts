@@ -6,9 +6,10 @@ import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { UserError } from '../errors.js';
 import { isListenAddress } from '../xen/devices.js';
-import { planDevices, renameGuestDevice, type DeviceMap } from '../xen/devmap.js';
+import { planDevices, type DeviceMap } from '../xen/devmap.js';
+import { kvmCmdline } from '../xen/kvm-cmdline.js';
 import type { LifecycleAction, XenChar, XenGuest, XenNic } from '../xen/types.js';
-import { isXenOnlyArg } from '../formats/cmdline.js';
+import { splitArgs } from '../formats/cmdline.js';
 export { isXenOnlyArg } from '../formats/cmdline.js';
 
 export interface DomainOptions {
@@ -176,40 +177,26 @@ function lifecycle(key: 'on_poweroff' | 'on_reboot' | 'on_crash', action: Lifecy
   return nearest;
 }
 
+/** The kernel command line a Xen config gives a dom0 kernel or a partitionless guest (root= added from its first disk when the config has none), as Xen had it. */
+export function xenConfigCmdline(guest: XenGuest, map: DeviceMap): string {
+  const cmdline = guest.cmdline ?? '';
+  if (/(^|\s)root=/.test(cmdline)) return cmdline;
+  const first = map.disks.find((p) => p.disk.device === 'disk');
+  return first ? `root=/dev/${first.disk.vdev} ro ${cmdline}`.trim() : cmdline;
+}
+
 function planDirectBoot(guest: XenGuest, map: DeviceMap, warnings: string[]): RenderedDomain['directBoot'] {
   if (guest.type === 'hvm') return undefined;
   const dom0Kernel = guest.kernel !== undefined && guest.bootloader === undefined;
   if (!dom0Kernel && !map.partitionless) return undefined;
   const dir = `${BOOT_DIR}/${guest.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
   const hasInitrd = guest.ramdisk !== undefined || !dom0Kernel;
-  let cmdline = guest.cmdline ?? '';
-  if (!/(^|\s)root=/.test(cmdline)) {
-    const first = map.disks.find((p) => p.disk.device === 'disk');
-    if (first) cmdline = `root=/dev/${first.target} ro ${cmdline}`.trim();
-  }
-  cmdline = remapCmdline(cmdline, map, warnings);
+  // The one KVM command line (xen/kvm-cmdline.ts); domxml cannot see the guest's network configuration, convert can (it passes its own).
+  const cmdline = kvmCmdline(splitArgs(xenConfigCmdline(guest, map)), { deviceMap: map, serialSpeed: 115200, netNames: 'keep', warn: (w) => warnings.push(w) }, 'the kernel command line of the Xen config').join(' ');
   warnings.push(
     `the guest has no boot loader of its own (${dom0Kernel ? 'its kernel is in dom0' : 'its disks hold bare filesystems'}): it boots ${dir}/vmlinuz directly; xen2kvm convert puts a KVM-capable kernel and initrd there`,
   );
   return { kernel: `${dir}/vmlinuz`, ...(hasInitrd ? { initrd: `${dir}/initrd.img` } : {}), cmdline };
-}
-
-/** A Xen kernel command line made right for KVM: root= / resume= renamed, serial console. */
-export function remapCmdline(cmdline: string, map: DeviceMap, warnings: string[]): string {
-  const words = cmdline.split(/\s+/).filter(Boolean).map((w) => {
-    const m = /^(root|resume)=(\/dev\/.*)$/.exec(w);
-    if (!m) return w;
-    const renamed = renameGuestDevice(map, m[2]);
-    if (renamed === undefined) {
-      warnings.push(`kernel command line: ${m[1]}=${m[2]} names no disk of this guest; left as it is`);
-      return w;
-    }
-    return `${m[1]}=${renamed}`;
-  });
-  // Xen-only arguments go: its consoles, xencons=, clocksource=xen, xen_* (xen_emul_unplug, xen_blkfront.*).
-  const out = words.filter((w) => !isXenOnlyArg(w));
-  if (!out.some((w) => w.startsWith('console=ttyS0'))) out.push('console=tty0', 'console=ttyS0,115200n8');
-  return out.join(' ');
 }
 
 function renderDisk(

@@ -1,11 +1,13 @@
 // The text a person reads after a conversion: each edit's state, backups,
 // warnings, where the domain went and what to run next.
 import type { ConvertResult } from '../convert.js';
+import { formatDiskMapping } from '../guest/disk-map.js';
 
 export function formatResult(r: ConvertResult): string {
   const out: string[] = [];
   const width = Math.max(...r.edits.map((e) => e.id.length));
   out.push(`${r.dryRun ? 'Dry run — nothing was written. ' : ''}Guest ${r.guest}: kernel ${r.kernel} boots under KVM.`);
+  if (r.disks.length) out.push(`Disks (Xen → KVM): ${formatDiskMapping(r.disks)}`);
   for (const e of r.edits) {
     const state = e.changed ? (r.dryRun ? 'would change' : 'changed') : 'unchanged';
     out.push(`  ${state.padEnd(12)} ${e.id.padEnd(width)}  ${e.changed ? e.files.join(', ') : e.describe}`);

@@ -5,6 +5,7 @@ import { externalDecompress } from '../guest/decompress.js';
 import type { OpenGuest } from '../guest/open.js';
 import { diagnose } from '../edits/diagnose.js';
 import { sweepXenNames } from '../guest/xen-names.js';
+import { diskMapping, formatDiskMapping, type DiskMapping } from '../guest/disk-map.js';
 import { familyByKey, familyOf, supportedFamilies } from '../families/index.js';
 import { mbrBootCode, mbrProblem } from '../image/mbr.js';
 import type { XenGuest } from '../xen/types.js';
@@ -18,6 +19,8 @@ export interface InspectReport extends GuestFacts {
   filesystems: { device: string; name: string; mountpoint?: string; fstype: string; label?: string; uuid?: string }[];
   lvm: { vg: string; uuid: string; lvs: string[]; via: string; clashesWithHost: boolean }[];
   notes: string[];
+  /** Which Xen disk becomes which virtio disk, and what the guest keeps on each. */
+  disks: DiskMapping[];
   /** Every mount point and what is mounted there (as virt-inspector's <mountpoints>: a btrfs subvolume has its own). */
   mountpoints: { mountpoint: string; device: string }[];
   /** How `convert` (--boot auto) would boot it under KVM, and why. */
@@ -47,6 +50,7 @@ export function buildReport(guest: XenGuest, open: OpenGuest, facts: GuestFacts)
       vg: vg.name, uuid: vg.uuid, via: vg.via, clashesWithHost: !!vg.clash,
       lvs: attached.devices.filter((d) => d.kind === 'lv' && d.vg === vg.name).map((d) => d.lv!),
     })),
+    disks: diskMapping(guest, attached.devices, mounted.mounts),
     mountpoints: mounted.mounts.map((m) => {
       const d = attached.devices.find((x) => x.device === m.device);
       return { mountpoint: m.mountpoint, device: d ? guestDeviceName(d) : m.device };
@@ -74,6 +78,7 @@ export function formatReport(r: InspectReport): string {
     out.push(`  ${k.version.padEnd(28)} ${tags.join(', ')}`);
   }
   if (r.kernels.length === 0) out.push('  (none)');
+  if (r.disks.length) out.push(`Disks:       ${formatDiskMapping(r.disks)} (Xen → KVM)`);
   out.push('Filesystems:');
   for (const f of r.filesystems) {
     // Every mount point of the filesystem (btrfs subvolumes: / and /home on one device).

@@ -35,9 +35,9 @@ t.test('list-edits names every edit of each family, in order', async (t) => {
   const r = run('list-edits');
   const [rhel, rhel6, rhel7, debian] = r.stdout.trim().split('\n\n');
   t.match(rhel, /^RHEL family 5/);
-  t.same(rhel6.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub-default', 'grub-console', 'device-map', 'modprobe', 'active-consoles', 'securetty', 'device-names', 'sysconfig-kernel', 'persistent-net', 'dracut-conf', 'initrd', 'selinux-relabel']);
-  t.same(rhel7.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub2-defaults', 'serial-getty', 'securetty', 'device-names', 'modprobe', 'sysconfig-kernel', 'persistent-net', 'dracut-conf', 'initrd', 'grub-mkconfig', 'grub2-cfg', 'grubenv', 'grub-install', 'selinux-relabel']);
-  t.same(rhel.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub-default', 'grub-console', 'grub-clock', 'device-map', 'modprobe', 'inittab', 'securetty', 'device-names', 'kudzu', 'ntpd', 'sysconfig-kernel', 'persistent-net', 'initrd', 'selinux-relabel']);
+  t.same(rhel6.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub-default', 'grub-console', 'device-map', 'sysconfig-grub', 'modprobe', 'active-consoles', 'securetty', 'device-names', 'sysconfig-kernel', 'persistent-net', 'dracut-conf', 'initrd', 'selinux-relabel']);
+  t.same(rhel7.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub2-defaults', 'device-map', 'serial-getty', 'securetty', 'device-names', 'modprobe', 'sysconfig-kernel', 'persistent-net', 'dracut-conf', 'initrd', 'grub-mkconfig', 'grub2-cfg', 'grubenv', 'grub-install', 'selinux-relabel']);
+  t.same(rhel.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub-default', 'grub-console', 'grub-clock', 'device-map', 'sysconfig-grub', 'modprobe', 'inittab', 'securetty', 'device-names', 'kudzu', 'ntpd', 'sysconfig-kernel', 'persistent-net', 'initrd', 'selinux-relabel']);
   t.match(debian, /^Debian family/);
   t.same(debian.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]), ['grub-default', 'grub-console', 'grub-kopt', 'device-map', 'grub2-defaults', 'inittab', 'upstart-console', 'serial-getty', 'securetty', 'device-names', 'persistent-net', 'initramfs-conf', 'initramfs-modules', 'dracut-conf', 'initrd', 'grub-mkconfig', 'grub2-cfg', 'grub-install']);
 });

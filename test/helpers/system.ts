@@ -3,7 +3,7 @@
 // that nothing of ours is left attached or mounted.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './corpus.js';
@@ -115,4 +115,10 @@ export async function ensureLibvirtd(reachable: () => Promise<boolean>): Promise
     await new Promise((r) => setTimeout(r, 250));
   }
   return 'libvirtd was started but did not answer at qemu:///system within 10 s';
+}
+
+/** What a run of ours may leave behind, for a test's "nothing is left" checks: loop devices on the workspace's files, mounts in its run dir, locks. */
+export function leftovers(ws: Workspace): { loops: string[]; mounts: string[]; locks: string[] } {
+  const locks = join(ws.runDir, 'locks');
+  return { loops: loopsUnder(ws.dir), mounts: mountsUnder(ws.runDir), locks: existsSync(locks) ? readdirSync(locks) : [] };
 }

@@ -104,7 +104,7 @@ t.test('a dom0 kernel without a ramdisk gets no initrd', async (t) => {
 t.test('an unknown root device is kept and warned about', async (t) => {
   const r = render(`name = "k"\nkernel = "/k"\nroot = "/dev/xvdq1"\ndisk = [ "phy:/dev/vg/k,xvda,w" ]\n`);
   t.match(text(r.doc, 'os/cmdline'), /^root=\/dev\/xvdq1 /);
-  t.match(r.warnings.join('\n'), /root=\/dev\/xvdq1 names no disk of this guest/);
+  t.match(r.warnings.join('\n'), /the kernel command line of the Xen config: \/dev\/xvdq1 is none of the guest's disks/);
 });
 
 t.test('given direct boot settings win', async (t) => {

@@ -5,11 +5,11 @@
 // run finding a killed run's leftovers names it; environment errors are exit 1
 // with their cause, checked before any guest is touched.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
-import { bin, hostTierOnly, isRoot, loopsUnder, mountsUnder, sha256, startPaused, workspace, xen2kvm } from '../helpers/system.js';
+import { bin, hostTierOnly, isRoot, leftovers, loopsUnder, sha256, startPaused, workspace, xen2kvm } from '../helpers/system.js';
 
 const tap = t;
 type Tap = Parameters<Parameters<typeof tap.test>[0]>[0];
@@ -19,12 +19,7 @@ if (!isRoot) {
 } else {
   const ws = workspace();
   t.teardown(() => ws.cleanup());
-  const nothingLeft = (t: Tap) => {
-    t.same(loopsUnder(ws.dir), [], 'no loop device of ours is left');
-    t.same(mountsUnder(ws.runDir), [], 'nothing of ours is mounted');
-    const locks = join(ws.runDir, 'locks');
-    t.same(existsSync(locks) ? readdirSync(locks) : [], [], 'no lock is left');
-  };
+  const nothingLeft = (t: Tap) => t.same(leftovers(ws), { loops: [], mounts: [], locks: [] }, 'no loop device, mount or lock of ours is left');
   const fifo = (p: string) => {
     rmSync(p, { force: true });
     execFileSync('mkfifo', [p]);

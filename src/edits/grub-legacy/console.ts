@@ -1,21 +1,23 @@
 // The chosen kernel talks on the serial console (virsh console) and the screen:
-// console=xvc0 / hvc0 become console=tty0 console=ttyS0,SPEEDn8; grub itself
+// console=xvc0 / hvc0 become console=tty0 console=ttyS0,SPEEDn8 — with the rest of
+// the one KVM command line (xen/kvm-cmdline.ts: Xen-only words dropped, root= and
+// resume= renamed, net.ifnames=0 where the guest's eth0 would be renamed); grub itself
 // gets a serial terminal; the splash image (no use on a serial line) is
 // commented out — as the seed post's hand-edited grub.conf has it.
 import { entryIndex, parseGrubLegacy } from '../../formats/grub-legacy.js';
 import { cr, fileCr } from '../../formats/lines.js';
-import { serialConsoleArgs } from '../../formats/cmdline.js';
-import { grubMenuPaths } from '../context.js';
+import { grubMenuPaths, kvmKernelArgs } from '../context.js';
 import type { EditContext, FileEdit } from '../types.js';
 
-export function grubSerialConsole(text: string, ctx: EditContext): string {
+export function grubSerialConsole(text: string, ctx: EditContext, path = '/boot/grub/grub.conf'): string {
   const menu = parseGrubLegacy(text);
   const index = entryIndex(text, ctx.kernel.version);
   if (index < 0) throw new Error(`grub.conf has no entry for kernel ${ctx.kernel.version}`);
   const lines = [...menu.lines];
   const k = menu.entries[index].kernel!;
   const indent = /^\s*/.exec(lines[k.line])![0];
-  const newArgs = serialConsoleArgs(k.args, ctx.serialSpeed);
+  // The one KVM command line: console, Xen-only words dropped, devices renamed, net.ifnames=0 where udev would rename ethN.
+  const newArgs = kvmKernelArgs(k.args, ctx, `${path} line ${k.line + 1}`);
   lines[k.line] = `${indent}kernel ${[k.path, ...newArgs].join(' ')}${cr(lines[k.line])}`;
   if (newArgs.join(' ') === k.args.join(' ')) lines[k.line] = menu.lines[k.line];
 
@@ -39,7 +41,7 @@ export function grubSerialConsole(text: string, ctx: EditContext): string {
 export const grubConsole: FileEdit = {
   kind: 'file',
   id: 'grub-console',
-  describe: 'serial console on the chosen kernel (console=ttyS0), grub serial terminal, no splash image',
+  describe: 'the chosen kernel\'s line made for KVM (console=ttyS0, Xen-only words out, vda names, net.ifnames=0 where udev would rename ethN), grub serial terminal, no splash image',
   paths: grubMenuPaths,
   apply: grubSerialConsole,
 };
