@@ -1,6 +1,6 @@
 // The stages of one conversion, in the order src/convert.ts runs them: attach,
 // inspect, plan, apply, detach, writeHost. Each one does one job and says so.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './errors.js';
 import { familyByKey, familyOf, supportedFamilies, type Family } from './families/index.js';
@@ -10,6 +10,8 @@ import { applyEdits, type EditOutcome } from './tree/runner.js';
 import { BACKUP_ROOT, type Manifest } from './tree/manifest.js';
 import { checkRoom } from './tree/room.js';
 import { xenNamesLeft } from './guest/xen-names.js';
+import { hostSide } from './guest/host-side.js';
+import { bootsDom0Kernel, dom0KernelFacts, findDom0Kernel, type Dom0Kernel, type Dom0Options } from './guest/dom0-kernel.js';
 import { diskMapping, type DiskMapping } from './guest/disk-map.js';
 import { listRuns, restoreEntries, sweepLeftovers, WRITTEN_DIRS } from './tree/rollback.js';
 import { atomicWrite } from './tree/files.js';
@@ -23,19 +25,19 @@ import { diskDevices, openGuest, type OpenGuest, type OpenOptions } from './gues
 import { remountReadWrite, type MountedGuest } from './guest/mount.js';
 import type { Acquirer } from './image/acquire.js';
 import { mbrBootCode, mbrProblem, type BootCode } from './image/mbr.js';
-import { chooseBootMode, grubModules, type BootMode, type BootSituation, type BootWanted } from './guest/boot.js';
-import { run as runCommand } from './run.js';
-import { planDevices, renameGuestDevice } from './xen/devmap.js';
+import { chooseBootMode, type BootMode, type BootSituation, type BootWanted } from './guest/boot.js';
 import { blockDeviceFor } from './image/attach.js';
 import { BOOT_DIR, xenConfigCmdline, type DomainOptions } from './host/domain-xml.js';
 import { splitArgs } from './formats/cmdline.js';
 import { directBootDir, writeDomain } from './host/domain-file.js';
-import { autostartDomain, defineDomain, libvirtReachable, LIBVIRT_URI } from './host/virsh.js';
+import { registerDomain } from './host/virsh.js';
 import { log } from './log.js';
 import type { XenGuest } from './xen/types.js';
 
 export interface ConvertOptions {
   dryRun: boolean;
+  /** Where a dom0-kernel guest's kernel and ramdisk are on this host (--xen-root, --kernel, --initrd). */
+  dom0?: Dom0Options;
   showDiff: boolean;
   outputDir: string;
   attach: OpenOptions['strategy'];
@@ -101,6 +103,8 @@ export interface RunState {
   /** How the domain boots, and where the guest is attached (decided after inspection). */
   boot?: BootMode;
   host?: HostSide;
+  /** A dom0-kernel guest's kernel and ramdisk on this host. */
+  dom0?: Dom0Kernel;
   /** Which Xen disk becomes which virtio disk (said in the result). */
   disks?: DiskMapping[];
 }
@@ -158,52 +162,9 @@ export async function decideBoot(run: RunState, opened: Opened, facts: GuestFact
   opened.directBoot = choice.boot === 'direct';
   if (opened.mbr && mbrProblem(opened.mbr)) run.warnings.add(`boot ${choice.boot}: ${choice.why} (under Xen the guest booted through ${run.guest.bootloader})`);
   log.verbose(`boot: ${choice.boot} — ${choice.why}`);
-  run.host = await hostSide(run, opened, choice.boot);
+  run.host = await hostSide(run.guest, { machine: run.opts.domain.machine ?? 'pc', hvmVirtio: !!run.opts.domain.hvmVirtio, dryRun: run.opts.dryRun }, opened, choice.boot);
 }
 
-/**
- * What of the host the guest's own tools may see: its filesystems' devices under the
- * names the guest gives them under KVM (so grub-mkconfig never writes a host name),
- * and for `--boot mbr` its boot disk as a block device. And what must never show up
- * in its files: the host's device paths and root UUID.
- */
-async function hostSide(run: RunState, opened: Opened, boot: BootMode): Promise<HostSide> {
-  const mounted = opened.mounted;
-  const map = planDevices(run.guest, { machine: run.opts.domain.machine ?? 'pc', hvmVirtio: !!run.opts.domain.hvmVirtio });
-  const deviceOf = (device: string) => opened.attached.devices.find((x) => x.device === device);
-  const nameOf = (d: ReturnType<typeof deviceOf>): string | undefined => {
-    if (!d) return undefined;
-    if (d.kind === 'lv') return `/dev/mapper/${d.vg!.replace(/-/g, '--')}-${d.lv!.replace(/-/g, '--')}`;
-    if (d.kind !== 'partition' && d.kind !== 'disk') return undefined;
-    return renameGuestDevice(map, `/dev/${d.vdev}${d.partition > 0 ? d.partition : ''}`);
-  };
-  const named = mounted.mounts.map((m) => {
-    const d = deviceOf(m.device);
-    return { m, name: nameOf(d), uuid: d?.uuid };
-  });
-  const nameable = named.every((x) => x.name && (x.m.fstype !== 'btrfs' || x.m.mountpoint === '/'));
-  const devices = named.map(({ m, name, uuid }) => ({ host: m.device, name: nameable ? name! : m.device, ...(nameable && uuid ? { uuid } : {}) }));
-  const mounts = nameable ? named.map(({ m, name }) => ({
-    mountpoint: m.mountpoint, name: name!, fstype: m.fstype,
-    options: m.fstype === 'btrfs' && mounted.rootSubvol && mounted.rootSubvol !== '/' ? `rw,subvol=${mounted.rootSubvol}` : 'rw',
-  })) : [];
-  const rootUuid = (await runCommand('findmnt', ['-n', '-o', 'UUID', '/'], { timeoutMs: 10_000 }).catch(() => ({ stdout: '' }))).stdout.trim();
-  const leaks = [...new Set([...opened.attached.devices.map((d) => d.device), ...opened.attached.disks.map((d) => d.whole), ...(rootUuid ? [rootUuid] : [])])];
-  const disk = opened.attached.disks[0];
-  if (boot !== 'mbr' || !disk?.table || run.opts.dryRun) return { devices, mounts, leaks };
-  const first = Math.min(...disk.table.partitions.map((p) => p.startBytes));
-  const bootMount = mounted.mounts.find((m) => m.mountpoint === '/boot') ?? mounted.mounts.find((m) => m.mountpoint === '/')!;
-  const bootDev = deviceOf(bootMount.device);
-  // The whole disk as a block device is attached in the apply stage, after the read-write remount.
-  return {
-    devices, mounts, leaks,
-    bootDisk: {
-      disk: disk.disk.vdev, device: disk.whole, name: renameGuestDevice(map, `/dev/${disk.disk.vdev}`) ?? `/dev/${disk.disk.vdev}`,
-      headBytes: Math.min(first, 1024 * 1024), table: disk.table.label === 'gpt' ? 'gpt' : 'dos',
-      modules: grubModules(disk.table.label, bootMount.fstype, bootDev?.kind === 'lv'),
-    },
-  };
-}
 
 /** Reads the guest's facts, once, on the read-only mount. */
 export async function inspect(run: RunState, opened: Opened): Promise<GuestFacts> {
@@ -213,7 +174,15 @@ export async function inspect(run: RunState, opened: Opened): Promise<GuestFacts
   run.interrupted = (await listRuns(opened.mounted.fs)).filter((r) => !r.complete);
   run.leftovers = await sweepLeftovers(opened.mounted.fs, WRITTEN_DIRS, true);
   for (const r of run.interrupted) run.warnings.add(`an earlier conversion (run ${r.runId}) was interrupted; ${run.opts.dryRun ? 'a real run puts its changes back and converts the guest again' : 'its changes were put back and the guest converted again'}`);
-  return inspectGuest(opened.mounted.fs, decompressWith(externalDecompress), familyOf);
+  const facts = await inspectGuest(opened.mounted.fs, decompressWith(externalDecompress), familyOf);
+  // A guest that boots dom0's kernel: that kernel (read from the Xen host's files, checked) is the one it boots.
+  if (bootsDom0Kernel(run.guest)) {
+    run.dom0 = await findDom0Kernel(run.guest, run.opts.dom0 ?? {}, decompressWith(externalDecompress));
+    facts.kernels = [await dom0KernelFacts(opened.mounted.fs, run.dom0)];
+    facts.problems = facts.problems.filter((p) => p.code !== 'no-kernels' && p.code !== 'no-bootloader');
+    log.info(`dom0's kernel ${run.dom0.version} (${run.dom0.image}) boots the guest under KVM${run.dom0.initrdHasVirtio ? ', with its ramdisk' : `; its ramdisk ${run.dom0.initrd ? 'lacks virtio, so one is built in the guest' : 'is missing: one is built in the guest'}`}`);
+  }
+  return facts;
 }
 
 /** Plans every edit read-only (dry run of the runner): the diffs, printed with --dry-run or --show-diff. */
@@ -263,8 +232,14 @@ export async function copyBootFiles(run: RunState, done: EditPass, opened: Opene
   const dir = directDir(run);
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
-  for (const [from, to] of [[done.kernel.image, 'vmlinuz'], [done.initrdPath, 'initrd.img']] as const) {
-    const data = await opened.current.fs.read(from, 1024 * 1024 * 1024);
+  // A dom0 kernel comes from the Xen host's files; so does its ramdisk when it has virtio (else the one built in the guest).
+  const dom0 = run.dom0;
+  const sources: [string, string, 'host' | 'guest'][] = [
+    [done.kernel.image, 'vmlinuz', dom0 ? 'host' : 'guest'],
+    dom0?.initrdHasVirtio && dom0.initrd ? [dom0.initrd, 'initrd.img', 'host'] : [done.initrdPath, 'initrd.img', 'guest'],
+  ];
+  for (const [from, to, where] of sources) {
+    const data = where === 'host' ? readFileSync(from) : await opened.current.fs.read(from, 1024 * 1024 * 1024);
     if (!data) throw new UserError(`${from} is missing in the guest; it is needed to boot the guest directly`);
     atomicWrite(join(dir, to), data, 0o644);
     files.push(join(dir, to));
@@ -319,14 +294,15 @@ export function conversionSettings(opts: Pick<ConvertOptions, 'serialSpeed' | 'c
 async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, write: boolean, acq: Acquirer, onDiff?: (d: string) => void): Promise<EditPass> {
   const { guest, opts, warnings } = run;
   const ctx = editContext(guest, facts, opts, (w) => warnings.add(w), run);
-  const edits = selectEdits(familyByKey(facts.family)!, opts);
+  // A dom0 ramdisk that has virtio boots as it is: no initrd is built in the guest.
+  const edits = selectEdits(familyByKey(facts.family)!, opts).filter((e) => e.id !== 'initrd' || !run.dom0?.initrdHasVirtio);
   log.info(`${write ? 'applying' : 'planning'} ${edits.length} edits…`);
   const { outcomes, manifest } = await applyEdits(mount.fs, edits, ctx, {
     dryRun: !write,
     runId: run.runId,
     label: guest.name,
     kernel: ctx.kernel.version,
-    settings: conversionSettings(opts, ctx.kernel.version),
+    settings: { ...conversionSettings(opts, ctx.kernel.version), ...(run.boot === 'direct' ? { bootFiles: JSON.stringify(['vmlinuz', 'initrd.img'].map((f) => `${directDir(run)}/${f}`)) } : {}) },
     runInGuest: async (argv, devices, mounts) => {
       await runInGuestChroot(mount.root, mount.fs, argv, acq, devices, mounts);
     },
@@ -343,22 +319,6 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
   };
 }
 
-/** virsh define (a managed domain, not a transient one), after libvirt's schema check; autostart when asked. */
-export async function registerDomain(name: string, xml: string, file: string, autostart: boolean): Promise<string[]> {
-  if (!(await libvirtReachable())) {
-    throw new UserError(
-      `libvirtd is not reachable (virsh -c ${LIBVIRT_URI}), so ${name} was not defined; the domain XML is in ${file}`,
-      `Start libvirtd, then run:\n  virsh define ${file}${autostart ? `\n  virsh autostart ${name}` : ''}\n  virsh start ${name}`,
-    );
-  }
-  await defineDomain(xml);
-  const done = [`virsh define ${file}`];
-  if (autostart) {
-    await autostartDomain(name);
-    done.push(`virsh autostart ${name}`);
-  }
-  return done;
-}
 
 function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void, run?: RunState): EditContext {
   const family = familyByKey(facts.family);

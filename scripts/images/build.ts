@@ -2,13 +2,13 @@
 // tests, the benchmarks and `xen2kvm demo`. No mounting: filesystems are made with
 // `mke2fs -d` straight from a staging tree, at partition or LV offsets; guest LVM
 // metadata is written with activation disabled, so this works without device-mapper.
-import { chmodSync, cpSync, existsSync, mkdtempSync, openSync, closeSync, readSync, rmSync, truncateSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, readdirSync, mkdtempSync, openSync, closeSync, readSync, rmSync, truncateSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withCleanup, type CleanupStack } from '../../src/cleanup.js';
 import { lvmArgs, lvmEnv, scanGuestLvm } from '../../src/lvm/lvm.js';
 import { run } from '../../src/run.js';
-import { grubBootSector, writeRhel5Tree } from './rhel5-tree.js';
+import { grubBootSector, RHEL5_KERNEL, writeRhel5Tree } from './rhel5-tree.js';
 import { DEBIAN_UUID, writeDebianTree, type DebianRelease } from './debian-tree.js';
 import { BOOT_UUID, CENTOS, writeCentosTree, type CentosRelease } from './rhel-tree.js';
 
@@ -41,6 +41,13 @@ export interface SampleOptions {
   emptyMbr?: boolean;
   /** Extend the root LV by this many MiB after the swap LV was made: a root LV in two segments (as `lvextend` leaves it). */
   extendRootMiB?: number;
+  /**
+   * `flat` layout only: the guest boots dom0's kernel (kernel= and ramdisk= in the config, no kernel or
+   * boot loader in its /boot, the kernel's modules in its /lib/modules), as xen-tools without pygrub and
+   * older Xen hosts make them. The kernel (RHEL 5's non-Xen one, standing in for a pvops dom0 kernel) and
+   * its Xen-only ramdisk go to DIR/xenroot/boot, the Xen host's files.
+   */
+  dom0Kernel?: boolean;
   /** Changes the staged root (and /boot) tree before the filesystems are made: hostile or odd guests for tests. */
   tweak?: (root: string, boot: string) => void;
 }
@@ -94,6 +101,16 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
     const boot = join(scratch, 'boot');
     if (layout === 'flat') {
       writeRhel5Tree({ root, boot: root, rootSpec: '/dev/xvda1', swapSpec: '/dev/xvda2', macs, hostname: `${name}.example.com` });
+      let boots = 'bootloader = "/usr/bin/pygrub"';
+      if (opts.dom0Kernel) {
+        const xenBoot = join(dir, 'xenroot', 'boot');
+        mkdirSync(xenBoot, { recursive: true });
+        // (Its own initrd, which has no virtio — as a Xen host's ramdisk has none.)
+        for (const f of [`vmlinuz-${RHEL5_KERNEL}`, `initrd-${RHEL5_KERNEL}.img`]) copyFileSync(join(root, 'boot', f), join(xenBoot, f));
+        for (const f of readdirSync(join(root, 'boot'))) rmSync(join(root, 'boot', f), { recursive: true, force: true });
+        rmSync(join(root, 'etc/grub.conf'), { force: true });
+        boots = `kernel = "/boot/vmlinuz-${RHEL5_KERNEL}"\nramdisk = "/boot/initrd-${RHEL5_KERNEL}.img"\nroot = "/dev/xvda1 ro"\nextra = "console=xvc0 elevator=noop"`;
+      }
       const rootImg = join(dir, `${name}-root.img`);
       const swapImg = join(dir, `${name}-swap.img`);
       for (const f of [rootImg, swapImg]) rmSync(f, { force: true });
@@ -104,7 +121,7 @@ export async function buildRhel5Guest(dir: string, opts: SampleOptions = {}): Pr
       truncateSync(swapImg, 32 * MiB);
       await run('mkswap', [swapImg]);
       const config = join(dir, name);
-      writeFileSync(config, seedConfig(name, [`file:${rootImg},xvda1,w`, `file:${swapImg},xvda2,w`], macs));
+      writeFileSync(config, seedConfig(name, [`file:${rootImg},xvda1,w`, `file:${swapImg},xvda2,w`], macs).replace('bootloader = "/usr/bin/pygrub"', boots));
       return { name, config, images: [rootImg, swapImg], macs };
     }
 

@@ -9,14 +9,13 @@ import { atomicWrite } from '../tree/files.js';
 import { FAMILIES } from '../families/index.js';
 import { EnvironmentError, InterruptedError, UserError } from '../errors.js';
 import { log } from '../log.js';
-import { attachOptions, checkOutputPath, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
+import { attachOptions, checkOutputPath, dom0Options, dom0Settings, type Dom0Args, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
 import { convertInVm } from '../sandbox.js';
-import { registerDomain } from '../convert-stages.js';
-import { checkDefinable } from '../host/virsh.js';
+import { checkDefinable, registerDomain } from '../host/virsh.js';
 import type { XenGuest } from '../xen/types.js';
 
-interface ConvertArgs extends AttachArgs, HostMappingArgs {
+interface ConvertArgs extends AttachArgs, HostMappingArgs, Dom0Args {
   configs: string[];
   all?: boolean;
   'xen-dir': string;
@@ -42,7 +41,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert [configs..]',
   describe: 'Convert stopped Xen guests for KVM: edit their disks, then write their libvirt domain XML',
   builder: (y) =>
-    hostMappingOptions(attachOptions(y))
+    dom0Options(hostMappingOptions(attachOptions(y)))
       .positional('configs', { type: 'string', array: true, describe: 'Xen configs of the guests, e.g. /etc/xen/test1' })
       .option('all', { type: 'boolean', describe: 'Every guest config in --xen-dir' })
       .option('xen-dir', { type: 'string', default: '/etc/xen', describe: 'Where --all looks for guest configs' })
@@ -107,6 +106,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       serialSpeed: a['serial-speed'],
       clockFix: a['clock-fix'] !== false,
       initrd: a.initrd !== false,
+      dom0: dom0Settings(a),
       ...(a.only ? { only: a.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       define: !!a.define,
       autostart: !!a.autostart,

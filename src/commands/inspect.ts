@@ -7,9 +7,9 @@ import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { formatReport, inspectOpened } from '../report/inspection.js';
-import { attachOptions, ensureWritableFileDir, guestFromTargets, openOptions, type AttachArgs } from './options.js';
+import { attachOptions, dom0Options, dom0Settings, ensureWritableFileDir, guestFromTargets, openOptions, type AttachArgs, type Dom0Args } from './options.js';
 
-interface InspectArgs extends AttachArgs {
+interface InspectArgs extends AttachArgs, Dom0Args {
   targets: string[];
   json?: boolean;
   report?: string;
@@ -19,7 +19,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   command: 'inspect <targets..>',
   describe: 'Attach a stopped guest read-only and report its OS, kernels, boot loader and what converting it needs',
   builder: (y) =>
-    attachOptions(y)
+    dom0Options(attachOptions(y))
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'A Xen config (e.g. /etc/xen/test1), or disk images / devices' })
       .option('json', { type: 'boolean', describe: 'Print the report as JSON on stdout' })
       .option('report', { type: 'string', describe: 'Write the report as JSON into FILE' })
@@ -32,7 +32,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     const guest = await guestFromTargets(a.targets, a.disk);
     const report = await withSession(`inspect ${a.targets.join(' ')}`, async (acq) => {
       const open = await openGuest(guest.disks, { ...openOptions(a), readOnly: true, name: guest.name || undefined }, acq);
-      return inspectOpened(guest, open, a.targets.join(' '));
+      return inspectOpened(guest, open, a.targets.join(' '), dom0Settings(a));
     });
     log.verbose('detached everything');
     const json = `${JSON.stringify(report, null, 2)}\n`;

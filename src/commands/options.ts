@@ -119,6 +119,26 @@ export function hostMappingOptions<T>(y: Argv<T>) {
     .option('domain-type', { choices: ['kvm', 'qemu'] as const, default: 'kvm' as const, describe: 'kvm (hardware virtualization), or qemu (emulation: slow, for hosts without KVM and for tests)' });
 }
 
+/** Where a guest that boots dom0's kernel finds it on this host (convert, inspect). */
+export interface Dom0Args {
+  'xen-root'?: string;
+  kernel?: string;
+  ramdisk?: string;
+}
+
+export function dom0Options<T>(y: Argv<T>) {
+  return y
+    .option('xen-root', { type: 'string', describe: 'Where the Xen host\'s / is (mounted or copied), for guests that boot dom0\'s kernel (kernel= in the config)' })
+    .option('kernel', { type: 'string', describe: 'Boot this kernel (a file on this host) instead of the dom0 kernel the config names' })
+    .option('ramdisk', { type: 'string', describe: 'With --kernel: its initrd (Xen\'s word, as in the config)' });
+}
+
+/** The dom0-kernel options as the pipeline takes them (paths made absolute). */
+export function dom0Settings(a: Dom0Args): { xenRoot?: string; kernel?: string; initrd?: string } {
+  if (a.ramdisk && !a.kernel) throw new UserError('--ramdisk goes with --kernel');
+  return { ...(a['xen-root'] ? { xenRoot: resolvePath(a['xen-root']) } : {}), ...(a.kernel ? { kernel: resolvePath(a.kernel) } : {}), ...(a.ramdisk ? { initrd: resolvePath(a.ramdisk) } : {}) };
+}
+
 /** The options every command that opens a guest shares. */
 export function attachOptions<T>(y: Argv<T>) {
   return diskOption(y)

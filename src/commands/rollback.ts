@@ -1,12 +1,26 @@
 // `xen2kvm rollback CONFIG|DISK…`: restores a converted guest's files from the
 // backups its conversion left inside it.
+import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import type { Manifest } from '../tree/manifest.js';
 import { listRuns, rollbackAll, rollbackGuest, sweepLeftovers, WRITTEN_DIRS } from '../tree/rollback.js';
 import { remountReadWrite } from '../guest/mount.js';
 import { diskDevices, openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from './options.js';
+
+/** The host files (kernel, initrd for direct boot) the given runs recorded having copied. */
+function bootFilesOf(runs: Manifest[], ids: string[]): string[] {
+  return runs.filter((r) => ids.includes(r.runId)).flatMap((r) => {
+    try {
+      const files = JSON.parse(String(r.settings?.bootFiles ?? '[]')) as unknown;
+      return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string' && f.startsWith('/')) : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 interface RollbackArgs extends AttachArgs {
   targets: string[];
@@ -38,16 +52,22 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       for (const l of swept) log.info(`removed ${l}`);
       if (a.all) {
         const all = await rollbackAll(rw.fs, diskDevices(attached));
-        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length } : { runId: '', done: swept, count: 0 };
+        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length, bootFiles: bootFilesOf(runs, all.runIds) } : { runId: '', done: swept, count: 0, bootFiles: [] };
       }
       const one = await rollbackGuest(rw.fs, a['run-id'], diskDevices(attached));
-      return one ? { ...one, done: [...swept, ...one.done], count: 1 } : { runId: '', done: swept, count: 0 };
+      return one ? { ...one, done: [...swept, ...one.done], count: 1, bootFiles: bootFilesOf(runs, [one.runId]) } : { runId: '', done: swept, count: 0, bootFiles: [] };
     });
     if (!result) {
       process.stdout.write(a['run-id'] ? `No conversion run ${a['run-id']} is recorded in the guest; nothing to roll back.\n` : 'No conversion is recorded in the guest; nothing to roll back.\n');
       return;
     }
     for (const d of result.done) log.verbose(d);
+    // The kernel and initrd a direct-boot conversion copied to the host go with it.
+    for (const f of result.bootFiles) {
+      if (!existsSync(f) || !lstatSync(f).isFile()) continue;
+      unlinkSync(f);
+      log.info(`removed ${f} (copied to the host for direct boot)`);
+    }
     if (result.count === 0) process.stdout.write(`No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.\n`);
     else process.stdout.write(`Rolled back ${result.count > 1 ? `${result.count} runs (${result.runId})` : `run ${result.runId}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}\n`);
   },

@@ -2,6 +2,7 @@
 import type * as tree from '../tree/types.js';
 import type { GuestFacts } from '../guest/inspect.js';
 import type { FamilyTraits } from '../guest/family.js';
+import type { HostSide } from '../guest/host-side.js';
 import type { KernelFacts } from '../guest/kernels.js';
 import type { DeviceMap } from '../xen/devmap.js';
 import type { XenGuest } from '../xen/types.js';
@@ -30,16 +31,7 @@ export interface EditContext {
   warn(message: string): void;
 }
 
-export interface HostSide {
-  /** Host block devices of the guest's mounted filesystems, with the names the guest gives them under KVM (for grub-mkconfig). */
-  devices: { host: string; name: string; uuid?: string }[];
-  /** The guest's filesystems by those names, to be mounted again inside the container (empty when they cannot be named so). */
-  mounts: { mountpoint: string; name: string; fstype: string; options: string }[];
-  /** The boot disk as attached (`device`, on the host) and named in the container (`name`): where a boot loader is installed, and how many bytes precede its first partition. */
-  bootDisk?: { disk: string; device: string; name: string; headBytes: number; table: 'dos' | 'gpt'; modules: string[] };
-  /** Host strings that must never end up in the guest's files: its device paths, the host root's UUID. */
-  leaks: string[];
-}
+export type { HostSide } from '../guest/host-side.js';
 
 /** The tree module's change kinds, reading an EditContext by default. */
 export type FileEdit<C = EditContext> = tree.FileEdit<C>;

@@ -166,16 +166,7 @@ async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: D
   const versions = boot.map((f) => /^vmlinu[xz]-(.+)$/.exec(f)?.[1]).filter((v): v is string => !!v && !/rescue/.test(v));
   const out: KernelFacts[] = [];
   for (const version of versions.sort(compareVersions).reverse()) {
-    const config = await fs.readText(`/boot/config-${version}`);
-    const fromConfig = config ? readKernelConfig(config) : undefined;
-    const modules = await moduleFiles(fs, version);
-    const drivers: Record<string, 'builtin' | 'module'> = { ...(fromConfig?.drivers ?? {}) };
-    // Without a config: modules.builtin names what is built in, modules.dep what is a module.
-    const builtin = moduleNames(((await fs.readText(`/lib/modules/${version}/modules.builtin`, 4 * 1024 * 1024)) ?? '').split('\n').filter(Boolean));
-    for (const m of VIRTIO_MODULES) {
-      if (!drivers[m] && builtin.has(m)) drivers[m] = 'builtin';
-      if (!drivers[m] && modules.has(m)) drivers[m] = 'module';
-    }
+    const { fromConfig, drivers } = await kernelDrivers(fs, version);
     // Xen-only: the config says so; without a config, a Xen flavour name without virtio does.
     const xenOnly = fromConfig ? fromConfig.xenOnly : xenFlavour(version, xenName) && !drivers.virtio_blk;
     const initrd = initrdFor(version, boot);
@@ -199,6 +190,21 @@ async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: D
     out.push(facts);
   }
   return out;
+}
+
+/** A kernel's virtio drivers (built in or modules), from its config in /boot, else the guest's /lib/modules/VER. */
+export async function kernelDrivers(fs: RootFs, version: string): Promise<{ fromConfig?: ReturnType<typeof readKernelConfig>; drivers: Record<string, 'builtin' | 'module'> }> {
+  const config = await fs.readText(`/boot/config-${version}`);
+  const fromConfig = config ? readKernelConfig(config) : undefined;
+  const modules = await moduleFiles(fs, version);
+  const drivers: Record<string, 'builtin' | 'module'> = { ...(fromConfig?.drivers ?? {}) };
+  // Without a config: modules.builtin names what is built in, modules.dep what is a module.
+  const builtin = moduleNames(((await fs.readText(`/lib/modules/${version}/modules.builtin`, 4 * 1024 * 1024)) ?? '').split('\n').filter(Boolean));
+  for (const m of VIRTIO_MODULES) {
+    if (!drivers[m] && builtin.has(m)) drivers[m] = 'builtin';
+    if (!drivers[m] && modules.has(m)) drivers[m] = 'module';
+  }
+  return { ...(fromConfig ? { fromConfig } : {}), drivers };
 }
 
 /** Module names under /lib/modules/VER, from modules.dep or a walk of kernel/. */

@@ -108,3 +108,20 @@ export async function defineNetwork(name: string, xml: string, start: boolean): 
   }
   return done;
 }
+
+/** virsh define (a managed domain, not a transient one), after libvirt's schema check; autostart when asked. */
+export async function registerDomain(name: string, xml: string, file: string, autostart: boolean): Promise<string[]> {
+  if (!(await libvirtReachable())) {
+    throw new UserError(
+      `libvirtd is not reachable (virsh -c ${LIBVIRT_URI}), so ${name} was not defined; the domain XML is in ${file}`,
+      `Start libvirtd, then run:\n  virsh define ${file}${autostart ? `\n  virsh autostart ${name}` : ''}\n  virsh start ${name}`,
+    );
+  }
+  await defineDomain(xml);
+  const done = [`virsh define ${file}`];
+  if (autostart) {
+    await autostartDomain(name);
+    done.push(`virsh autostart ${name}`);
+  }
+  return done;
+}

@@ -4,6 +4,8 @@ import { chooseKernel, decompressWith, inspectGuest, type GuestFacts } from '../
 import { externalDecompress } from '../guest/decompress.js';
 import type { OpenGuest } from '../guest/open.js';
 import { diagnose } from '../edits/diagnose.js';
+import { UserError } from '../errors.js';
+import { bootsDom0Kernel, dom0KernelFacts, findDom0Kernel, type Dom0Options } from '../guest/dom0-kernel.js';
 import { sweepXenNames } from '../guest/xen-names.js';
 import { diskMapping, formatDiskMapping, type DiskMapping } from '../guest/disk-map.js';
 import { familyByKey, familyOf, supportedFamilies } from '../families/index.js';
@@ -97,8 +99,21 @@ export function formatReport(r: InspectReport): string {
 
 
 /** Inspects an opened guest and adds recovery findings: every pending edit, with the command that applies it. */
-export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: string): Promise<InspectReport> {
+export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: string, dom0: Dom0Options = {}): Promise<InspectReport> {
   const facts = await inspectGuest(open.mounted.fs, decompressWith(externalDecompress), familyOf);
+  // A guest that boots dom0's kernel: that kernel, if this host has it, is the one its edits are planned for.
+  if (bootsDom0Kernel(guest)) {
+    try {
+      const k = await findDom0Kernel(guest, dom0, decompressWith(externalDecompress));
+      facts.kernels = [await dom0KernelFacts(open.mounted.fs, k)];
+      facts.problems = facts.problems.filter((p) => p.code !== 'no-kernels' && p.code !== 'no-bootloader');
+      if (!k.initrdHasVirtio) facts.problems.push({ code: 'dom0-ramdisk-without-virtio', message: `dom0's ramdisk for ${k.version} ${k.initrd ? 'lacks virtio_blk or virtio_pci' : 'is not given'}`, fix: 'xen2kvm convert builds one in the guest, for that kernel, from the guest\'s own initrd tool' });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      facts.problems = facts.problems.filter((p) => p.code !== 'no-kernels');
+      facts.problems.push({ code: 'dom0-kernel', message: e.message, fix: e.advice ?? 'see the message' });
+    }
+  }
   const boot = open.attached.disks[0];
   const code = boot?.table && guest.bootloader !== undefined ? mbrBootCode(boot.whole) : undefined;
   const mbr = code ? mbrProblem(code) : undefined;
