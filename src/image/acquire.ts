@@ -114,9 +114,13 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
           continue;
         }
         await run('losetup', ['-d', device], { allowFailure: true });
-        // A busy loop device is only marked to go when released: say what holds it.
-        const still = await loopBacking(device);
-        if (still && still.file === a.backing && still.offset === a.offset) throw new Error(`${device} is still attached: held by ${loopHolders(device).join(', ') || 'something this tool cannot see'}`);
+        // A busy loop device is only marked to go when released (a passing udev probe releases it in a moment): say what holds it.
+        const gone = async () => {
+          const still = await loopBacking(device);
+          return !still || still.file !== a.backing || still.offset !== a.offset;
+        };
+        for (let i = 0; i < 20 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 100));
+        if (!(await gone())) throw new Error(`${device} is still attached: held by ${loopHolders(device).join(', ') || 'something this tool cannot see'}`);
       }
       return;
     }

@@ -242,7 +242,9 @@ function takeLock(path: string, source: string, id: DiskIdentity): void {
       // The layers it went through (a loop device on a loop device …), as diskIdentities described them.
       const via = id.describe.includes(' (through ') ? ` ${id.describe.slice(id.describe.indexOf(' (through ') + 1)}` : '';
       const other = holder && holder !== source ? `, which is ${holder} under another name${via}` : id.describe !== source && id.describe !== realpathSync(source) ? ` (${id.describe})` : '';
-      if (pid && pid !== process.pid && pidAlive(pid)) {
+      // This process, another session of it: another guest of the same batch has this disk.
+      if (pid === process.pid) throw new UserError(`${source}${other} is a disk of another guest being converted in this batch`, 'Two guests cannot share a disk: fix the configs so that each disk belongs to one guest.');
+      if (pid && pidAlive(pid)) {
         throw new UserError(`another xen2kvm run (pid ${pid}${run ? `, run ${run.runId} started ${run.started}: ${run.command}` : ''}) is working on ${source}${other}`, 'Wait for it to finish; if it was killed, run "xen2kvm cleanup".');
       }
       if (run && run.entries.some((a) => a.kind !== 'lock' && a.kind !== 'dir')) {
