@@ -129,7 +129,7 @@ export async function inspectOpened(guest: XenGuest, open: OpenGuest, target: st
   const covered: Record<string, string> = { 'pending:grub-default': 'default-kernel-xen', 'pending:initrd': 'initrd-without-virtio' };
   // Xen names that no pending edit rewrites: each with its file and line.
   const left = (await sweepXenNames(open.mounted.fs)).filter((h) => !findings.some((f) => f.files?.includes(h.path)));
-  const xenNames = left.map((h) => ({ code: 'xen-name-left', message: `${h.path}:${h.line} still names Xen's ${h.name} (${h.text})`, fix: 'no edit of its family changes it: change it by hand to the KVM name (vda…, ttyS0) if the guest reads it', files: [h.path] }));
+  const xenNames = left.map((h) => ({ code: 'xen-name-left', message: `${h.path}:${h.line} still names Xen's ${h.name} (${h.text})`, fix: 'xen2kvm convert leaves it as it is (no edit of its family rewrites it): change it by hand to its KVM name (vda…, ttyS0) if the guest reads it — it does not stop a conversion', files: [h.path] }));
   const problems = [...facts.problems.filter((p) => !findings.some((f) => covered[f.code] === p.code)), ...findings, ...xenNames];
   const edits = findings.filter((f) => f.code.startsWith('pending:')).map((f) => f.code.slice('pending:'.length));
   return { ...buildReport(guest, open, { ...facts, problems }), ...(bootMode ? { boot: bootMode } : {}), ...(findings.some((f) => f.code === 'cannot-convert') ? {} : { edits }) };
