@@ -45,6 +45,7 @@ function build(argv: string[]): Argv {
     .help()
     .alias('help', 'h')
     .version()
+    .alias('version', 'V')
     .parserConfiguration({ 'greedy-arrays': false })
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {

@@ -15,13 +15,14 @@ import { diskLetters } from '../xen/disk.js';
 import { parseKeyOption, type LuksKey } from '../image/stacked.js';
 import type { XenDisk, XenGuest } from '../xen/types.js';
 
-/** Parses `A=B` pairs given with a repeatable option into a record. */
+/** Parses `A=B` pairs (or virt-v2v's `A:B`) given with a repeatable option into a record. */
 export function parsePairs(option: string, values: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values ?? []) {
-    const eq = v.indexOf('=');
-    if (eq <= 0 || eq === v.length - 1) throw new UserError(`--${option} ${v}: expected FROM=TO, e.g. --${option} xenbr0=br0`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
+    // The first '=' splits; without one, the first ':' (a path after '=' may hold colons).
+    const at = v.includes('=') ? v.indexOf('=') : v.indexOf(':');
+    if (at <= 0 || at === v.length - 1) throw new UserError(`--${option} ${v}: expected FROM=TO (or FROM:TO), e.g. --${option} xenbr0=br0`);
+    out[v.slice(0, at)] = v.slice(at + 1);
   }
   return out;
 }

@@ -76,7 +76,14 @@ t.test('usage errors and a missing file', async (t) => {
   t.match(none.stderr, /cannot read the Xen config .*nope\.cfg: no such file/);
   const bad = xen2kvm('domxml', join(repoRoot, 'examples/test1.cfg'), '--bridge', 'xenbr0');
   t.equal(bad.code, 2);
-  t.match(bad.stderr, /--bridge xenbr0: expected FROM=TO/);
+  t.match(bad.stderr, /--bridge xenbr0: expected FROM=TO \(or FROM:TO\)/);
+  // virt-v2v's form, FROM:TO, is the same mapping.
+  const colon = xen2kvm('domxml', join(repoRoot, 'examples/test1.cfg'), '--bridge', 'xenbr0:br0');
+  t.equal(colon.code, 0, colon.stderr);
+  t.match(colon.stdout, /<source bridge="br0"\/>/);
+  const version = xen2kvm('-V');
+  t.equal(version.code, 0);
+  t.match(version.stdout, /^\d+\.\d+\.\d+\n$/, '-V prints the version');
   const nocmd = xen2kvm();
   t.equal(nocmd.code, 2);
   t.match(nocmd.stderr, /Name a command/);
