@@ -6,11 +6,12 @@
 // virtio, the ramdisk virtio_blk and virtio_pci (read) — and booted directly by
 // the KVM domain. A ramdisk without virtio is rebuilt inside the guest (the
 // initrd edit), from the guest's own tools and those modules.
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { listInitrd, moduleNames, type Decompress } from '../formats/cpio.js';
 import type { RootFs } from '../tree/fs.js';
+import { readRegion } from '../tree/files.js';
 import type { XenGuest } from '../xen/types.js';
 import { kernelDrivers } from './inspect.js';
 import type { KernelFacts } from './kernels.js';
@@ -44,16 +45,6 @@ export function kernelVersionOf(path: string, head: Buffer): string | undefined 
   return /^vmlinu[xz]-(.+)$/.exec(basename(path))?.[1];
 }
 
-function readHead(path: string, bytes: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(bytes);
-    return b.subarray(0, readSync(fd, b, 0, bytes, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The config boots a kernel kept in dom0 (kernel= without a boot loader). */
 export function bootsDom0Kernel(guest: XenGuest): boolean {
   return guest.kernel !== undefined && guest.bootloader === undefined;
@@ -73,7 +64,7 @@ export async function findDom0Kernel(guest: XenGuest, opts: Dom0Options, decompr
   for (const [what, p] of [['kernel', image], ['ramdisk', initrd]] as const) {
     if (p && (!existsSync(p) || !statSync(p).isFile())) throw new UserError(`the guest boots dom0's ${what} ${what === 'kernel' ? guest.kernel : guest.ramdisk}, which is not at ${p} on this host`, advice);
   }
-  const version = kernelVersionOf(image, readHead(image, 0x10000));
+  const version = kernelVersionOf(image, readRegion(image, 0, 0x10000));
   if (!version) throw new UserError(`cannot tell the version of the kernel ${image} (no bzImage header, no vmlinuz-VERSION name)`, 'Name it vmlinuz-VERSION, or pass --kernel with such a file.');
   let initrdHasVirtio = false;
   if (initrd) {
