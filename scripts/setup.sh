@@ -26,7 +26,9 @@ PACKAGES=(
   mdadm             # guests on md RAID (assembled read-only)
   cryptsetup-bin    # guests on LUKS (opened with --key)
   xfsprogs          # CentOS 7 sample guests (xfs /boot and root)
-  debootstrap       # the real Debian 12 guests of scripts/boot-proof (scripts/images/debian-guest)
+  debootstrap       # the real Debian 11/12/13 guests of scripts/boot-proof (scripts/images/debian-guest)
+  xen-tools         # xen-create-image: the boot proof's xen-tools guests (scripts/images/xen-tools-guest)
+  iputils-ping      # the boot proof pings each booted guest at its DHCP address
   ansible-core      # ansible/ playbooks (estate migration) and scripts/fleet-demo
   openssh-server    # scripts/fleet-demo's sshd (loopback only): the Xen and KVM hosts it drives
   openssh-client    # ssh: Ansible's connection, dd | ssh disk transfers
