@@ -6,7 +6,7 @@ import { describeError, errorObject, UserError } from './errors.js';
 import { log, setLogLevel } from './log.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { convertCommand, listEditsCommand } from './commands/convert.js';
-import { rollbackCommand } from './commands/rollback.js';
+import { rollbackCommand, runsCommand } from './commands/rollback.js';
 import { hostPrepCommand } from './commands/host-prep.js';
 import { demoCommand } from './commands/demo.js';
 import { domxmlCommand } from './commands/domxml.js';
@@ -34,6 +34,7 @@ function build(argv: string[]): Argv {
     .command(inspectCommand)
     .command(convertCommand)
     .command(rollbackCommand)
+    .command(runsCommand)
     .command(listEditsCommand)
     .command(hostPrepCommand)
     .command(demoCommand)

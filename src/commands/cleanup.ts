@@ -12,7 +12,8 @@ export interface CleanupResult {
   failed: string[];
 }
 
-export async function cleanupDeadRuns(): Promise<CleanupResult> {
+/** Undoes what dead runs left (or, with `dryRun`, only lists it). */
+export async function cleanupDeadRuns(dryRun = false): Promise<CleanupResult> {
   const result: CleanupResult = { runs: 0, undone: [], failed: [] };
   for (const j of readJournals()) {
     if (j.data.pid !== process.pid && pidAlive(j.data.pid)) {
@@ -22,6 +23,10 @@ export async function cleanupDeadRuns(): Promise<CleanupResult> {
     result.runs++;
     let ok = true;
     for (const a of [...j.data.entries].reverse()) {
+      if (dryRun) {
+        result.undone.push(describeAcquisition(a));
+        continue;
+      }
       try {
         await undoAcquisition(a);
         result.undone.push(describeAcquisition(a));
@@ -30,19 +35,28 @@ export async function cleanupDeadRuns(): Promise<CleanupResult> {
         result.failed.push(`${describeAcquisition(a)}: ${(e as Error).message}`);
       }
     }
-    if (ok) unlinkSync(j.path);
+    if (ok && !dryRun) unlinkSync(j.path);
   }
   return result;
 }
 
-export const cleanupCommand: CommandModule<object, object> = {
+export const cleanupCommand: CommandModule<object, { 'dry-run'?: boolean }> = {
   command: 'cleanup',
   describe: 'Undo what killed xen2kvm runs left attached or mounted',
-  builder: (y) => y.example('$0 cleanup', 'After a run was killed with kill -9') as never,
-  handler: async () => {
-    const r = await cleanupDeadRuns();
+  builder: (y) =>
+    y
+      .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Say what would be undone; undo nothing' })
+      .example('$0 cleanup', 'After a run was killed with kill -9')
+      .example('$0 cleanup --dry-run', 'What a cleanup would undo') as never,
+  handler: async (a) => {
+    const dryRun = a['dry-run'] === true;
+    const r = await cleanupDeadRuns(dryRun);
     if (r.runs === 0) {
       log.info('nothing to clean up');
+      return;
+    }
+    if (dryRun) {
+      process.stdout.write(`Would undo, for ${r.runs} run(s) no longer running (dry run; nothing was changed):\n${r.undone.map((u) => `  ${u}\n`).join('')}`);
       return;
     }
     for (const u of r.undone) log.info(`undone: ${u}`);

@@ -2,7 +2,7 @@
 // backups its conversion left inside it.
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import type { Manifest } from '../tree/manifest.js';
+import { bootFilesOfRun, formatRuns, runsToUndo, summarizeRun, undoPlan } from '../tree/runs.js';
 import { listRuns, rollbackAll, rollbackGuest, sweepLeftovers, WRITTEN_DIRS } from '../tree/rollback.js';
 import { remountReadWrite } from '../guest/mount.js';
 import { diskDevices, openGuest } from '../guest/open.js';
@@ -10,22 +10,11 @@ import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from './options.js';
 
-/** The host files (kernel, initrd for direct boot) the given runs recorded having copied. */
-function bootFilesOf(runs: Manifest[], ids: string[]): string[] {
-  return runs.filter((r) => ids.includes(r.runId)).flatMap((r) => {
-    try {
-      const files = JSON.parse(String(r.settings?.bootFiles ?? '[]')) as unknown;
-      return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string' && f.startsWith('/')) : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 interface RollbackArgs extends AttachArgs {
   targets: string[];
   'run-id'?: string;
   all?: boolean;
+  'dry-run'?: boolean;
 }
 
 export const rollbackCommand: CommandModule<object, RollbackArgs> = {
@@ -36,29 +25,42 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'The guest\'s Xen config, or its disk images / devices' })
       .option('run-id', { type: 'string', describe: 'Roll back this run (default: the latest)' })
       .option('all', { type: 'boolean', describe: 'Roll back every recorded run, newest first: the guest as it was before the first conversion' })
+      .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Attach read-only and say what would be undone; change nothing' })
       .conflicts('all', 'run-id')
       .example('$0 rollback /etc/xen/test1', 'Undo the latest conversion of test1')
+      .example('$0 rollback --dry-run /etc/xen/test1', 'What undoing it would do')
       .example('$0 rollback --all /etc/xen/test1', 'Back to the guest as it was before it was first converted') as never,
   handler: async (a) => {
     const guest = await guestFromTargets(a.targets, a.disk);
-    const result = await withSession(`rollback ${a.targets.join(' ')}`, async (acq) => {
+    const where = a.targets.join(' ');
+    const dryRun = a['dry-run'] === true;
+    const result = await withSession(`rollback ${where}`, async (acq) => {
       // Read-only first: a guest with nothing to roll back is never mounted read-write, so not a byte of it changes.
-      const { attached, mounted } = await openGuest(guest.disks, { ...openOptions(a), readOnly: false, mountReadOnly: true, name: guest.name || undefined }, acq);
+      const { attached, mounted } = await openGuest(guest.disks, { ...openOptions(a), readOnly: dryRun, mountReadOnly: true, name: guest.name || undefined }, acq);
       const runs = await listRuns(mounted.fs);
+      const chosen = runsToUndo(runs, { runId: a['run-id'], all: a.all }, where);
       const leftovers = await sweepLeftovers(mounted.fs, WRITTEN_DIRS, true);
-      if (!runs.some((r) => !a['run-id'] || r.runId === a['run-id']) && leftovers.length === 0) return undefined;
+      if (dryRun) {
+        process.stdout.write(formatRuns(runs.map(summarizeRun)));
+        const steps = [...leftovers.map((l) => `remove ${l}`), ...undoPlan(chosen)];
+        const plan = steps.map((x) => `  ${x}\n`).join('');
+        process.stdout.write(steps.length ? `Would undo (dry run; nothing was changed):\n${plan}` : 'Nothing would be undone (dry run).\n');
+        return 'dry-run' as const;
+      }
+      if (chosen.length === 0 && leftovers.length === 0) return undefined;
       const rw = await remountReadWrite(attached, mounted, acq);
       const swept = await sweepLeftovers(rw.fs, WRITTEN_DIRS);
       for (const l of swept) log.info(`removed ${l}`);
       if (a.all) {
         const all = await rollbackAll(rw.fs, diskDevices(attached));
-        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length, bootFiles: bootFilesOf(runs, all.runIds) } : { runId: '', done: swept, count: 0, bootFiles: [] };
+        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length, bootFiles: runs.filter((r) => all.runIds.includes(r.runId)).flatMap(bootFilesOfRun) } : { runId: '', done: swept, count: 0, bootFiles: [] };
       }
       const one = await rollbackGuest(rw.fs, a['run-id'], diskDevices(attached));
-      return one ? { ...one, done: [...swept, ...one.done], count: 1, bootFiles: bootFilesOf(runs, [one.runId]) } : { runId: '', done: swept, count: 0, bootFiles: [] };
+      return one ? { ...one, done: [...swept, ...one.done], count: 1, bootFiles: runs.filter((r) => r.runId === one.runId).flatMap(bootFilesOfRun) } : { runId: '', done: swept, count: 0, bootFiles: [] };
     });
+    if (result === 'dry-run') return;
     if (!result) {
-      process.stdout.write(a['run-id'] ? `No conversion run ${a['run-id']} is recorded in the guest; nothing to roll back.\n` : 'No conversion is recorded in the guest; nothing to roll back.\n');
+      process.stdout.write('No conversion is recorded in the guest; nothing to roll back.\n');
       return;
     }
     for (const d of result.done) log.verbose(d);
@@ -70,5 +72,28 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     }
     if (result.count === 0) process.stdout.write(`No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.\n`);
     else process.stdout.write(`Rolled back ${result.count > 1 ? `${result.count} runs (${result.runId})` : `run ${result.runId}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}\n`);
+  },
+};
+
+interface RunsArgs extends AttachArgs {
+  targets: string[];
+  json?: boolean;
+}
+
+export const runsCommand: CommandModule<object, RunsArgs> = {
+  command: 'runs <targets..>',
+  describe: 'List the conversion runs recorded in a guest (what rollback --run-id takes)',
+  builder: (y) =>
+    attachOptions(y)
+      .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'The guest\'s Xen config, or its disk images / devices' })
+      .option('json', { type: 'boolean', describe: 'Print the runs as JSON on stdout' })
+      .example('$0 runs /etc/xen/test1', 'The runs recorded in test1, oldest first') as never,
+  handler: async (a) => {
+    const guest = await guestFromTargets(a.targets, a.disk);
+    const runs = await withSession(`runs ${a.targets.join(' ')}`, async (acq) => {
+      const { mounted } = await openGuest(guest.disks, { ...openOptions(a), readOnly: true, mountReadOnly: true, name: guest.name || undefined }, acq);
+      return (await listRuns(mounted.fs)).map(summarizeRun);
+    });
+    process.stdout.write(a.json ? `${JSON.stringify({ schemaVersion: 1, guest: guest.name || a.targets.join(' '), runs }, null, 2)}\n` : formatRuns(runs));
   },
 };

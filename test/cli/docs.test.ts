@@ -12,7 +12,7 @@ t.test('every command has --help with examples', async (t) => {
   const top = run('--help');
   t.equal(top.status, 0);
   const commands = [...top.stdout.matchAll(/^ {2}xen2kvm ([a-z-]+)/gm)].map((m) => m[1]);
-  t.same(commands.sort(), ['cleanup', 'completion', 'convert', 'demo', 'domxml', 'host-prep', 'inspect', 'list-edits', 'rollback'].sort());
+  t.same(commands.sort(), ['cleanup', 'completion', 'convert', 'demo', 'domxml', 'host-prep', 'inspect', 'list-edits', 'rollback', 'runs'].sort());
   for (const c of commands.filter((x) => x !== 'completion')) {
     const h = run(c, '--help');
     t.equal(h.status, 0, c);
