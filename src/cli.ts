@@ -11,6 +11,7 @@ import { hostPrepCommand } from './commands/host-prep.js';
 import { demoCommand } from './commands/demo.js';
 import { domxmlCommand } from './commands/domxml.js';
 import { inspectCommand } from './commands/inspect.js';
+import { explainUnknown, suggestion } from './commands/suggest.js';
 
 // yargs through its CommonJS entry: there its help is word-wrapped (wrap-ansi); the
 // ESM entry's cliui breaks lines in the middle of words ("boot lo / ader").
@@ -23,7 +24,8 @@ export interface GlobalArgs {
 }
 
 function build(argv: string[]): Argv {
-  return yargs(argv)
+  const y: Argv = yargs(argv);
+  return y
     .scriptName('xen2kvm')
     .usage('$0 <command> [options]\n\nConvert stopped Xen PV guests into KVM guests, offline.')
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show the commands run and other details' })
@@ -50,9 +52,21 @@ function build(argv: string[]): Argv {
     .parserConfiguration({ 'greedy-arrays': false })
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      throw err ?? new UserError(msg);
+      if (err) throw err;
+      // The options yargs knows at this point (inside a command: its options and the global ones), aliases too.
+      const o = (y as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+      const known = [...Object.keys(o.key), ...Object.values(o.alias).flat()];
+      // An unknown option takes the next word as its value, so yargs may complain about something
+      // else first ("Not enough non-option arguments"): the unknown option is the real mistake.
+      const unknown = argv.filter((a) => /^--?[A-Za-z]/.test(a)).map((a) => a.replace(/^-+/, '').replace(/=.*$/, ''))
+        .filter((n) => !known.includes(n) && !known.includes(n.replace(/^no-/, '')) && !(n.length > 1 && !argv.includes(`--${n}`) && [...n].every((c) => known.includes(c))));
+      if (unknown.length && !/^Unknown argument/.test(msg)) throw new UserError(explainUnknown(`Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, known));
+      throw new UserError(explainUnknown(msg, known));
     });
 }
+
+/** The options that work without a command. */
+const GLOBAL_FLAGS = ['verbose', 'quiet', 'debug', 'help', 'version', 'v', 'q', 'h', 'V'];
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -61,6 +75,18 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
   });
+  // `xen2kvm help [COMMAND]` is `xen2kvm [COMMAND] --help`.
+  if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
+  // No command, but a mistyped global option (--versio): say what it looks like.
+  const first = argv.find((a) => !a.startsWith('-'));
+  const typo = argv.find((a) => /^--?[a-z]/.test(a) && !GLOBAL_FLAGS.includes(a.replace(/^-+/, '')));
+  if (first === undefined && typo) {
+    const s = suggestion(typo.replace(/^-+/, ''), GLOBAL_FLAGS);
+    if (s) {
+      log.error(`xen2kvm: Unknown argument: ${typo.replace(/^-+/, '')} (did you mean --${s}?)`);
+      return 2;
+    }
+  }
   try {
     await build(argv).parseAsync();
     return typeof process.exitCode === "number" ? process.exitCode : 0;
