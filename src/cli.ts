@@ -40,7 +40,10 @@ function build(argv: string[]): Argv {
     .command(listEditsCommand)
     .command(hostPrepCommand)
     .command(demoCommand)
-    .completion('completion', 'Print a bash completion script (source it, or save it as /etc/bash_completion.d/xen2kvm)')
+    .completion('completion', COMPLETION_DESCRIBE, (_current: string, _argv: unknown, filter: (cb: (err: Error | null, c?: string[]) => void) => void, done: (c: string[]) => void) => {
+      // yargs offers one-letter aliases as --v; they are -v (and the long names are there already).
+      filter((_err, completions) => done((completions ?? []).filter((c) => !/^--[A-Za-z]$/.test(c))));
+    })
     .command(cleanupCommand)
     .demandCommand(1, 'Name a command; see xen2kvm --help.')
     .strict()
@@ -65,6 +68,8 @@ function build(argv: string[]): Argv {
     });
 }
 
+const COMPLETION_DESCRIBE = 'Print a bash completion script (source it, or save it as /etc/bash_completion.d/xen2kvm)';
+
 /** The options that work without a command. */
 const GLOBAL_FLAGS = ['verbose', 'quiet', 'debug', 'help', 'version', 'v', 'q', 'h', 'V'];
 
@@ -75,6 +80,11 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
   });
+  // yargs prints the script for `completion --help`; say what the command does instead.
+  if (argv[0] === 'completion' && argv.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`xen2kvm completion\n\n${COMPLETION_DESCRIBE}\n\nExamples:\n  xen2kvm completion > /etc/bash_completion.d/xen2kvm\n  source <(xen2kvm completion)\n`);
+    return 0;
+  }
   // `xen2kvm help [COMMAND]` is `xen2kvm [COMMAND] --help`.
   if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
   // No command, but a mistyped global option (--versio): say what it looks like.

@@ -12,10 +12,11 @@ import { log } from '../log.js';
 import { attachOptions, checkOutputPath, dom0Options, dom0Settings, type Dom0Args, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
 import { convertInVm } from '../sandbox.js';
-import { checkDefinable, registerDomain } from '../host/virsh.js';
+import { checkDefinable, registerDomain, setLibvirtUri } from '../host/virsh.js';
 import type { XenGuest } from '../xen/types.js';
 
 interface ConvertArgs extends AttachArgs, HostMappingArgs, Dom0Args {
+  connect?: string;
   configs: string[];
   all?: boolean;
   'xen-dir': string;
@@ -44,6 +45,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     dom0Options(hostMappingOptions(attachOptions(y)))
       .positional('configs', { type: 'string', array: true, describe: 'Xen configs of the guests, e.g. /etc/xen/test1' })
       .option('all', { type: 'boolean', describe: 'Every guest config in --xen-dir' })
+      .option('connect', { alias: 'c', type: 'string', describe: 'libvirt URI for --define, as virsh -c (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)' })
       .option('xen-dir', { type: 'string', default: '/etc/xen', describe: 'Where --all looks for guest configs' })
       .option('xend-dir', { type: 'string', default: '/var/lib/xend/domains', describe: 'Where --all looks for xend\'s managed guests (UUID/config.sxp)' })
       .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Guests converted at once (batch)' })
@@ -66,6 +68,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .example('$0 convert /etc/xen/test1 --only initrd,grub-console', 'Re-apply two edits (recovery)')
       .example('$0 convert --all --jobs 2 --report report.json', 'Every guest in /etc/xen, two at a time, with a JSON report') as never,
   handler: async (a) => {
+    setLibvirtUri(a.connect);
     if (a.autostart && !a.define) throw new UserError('--autostart goes with --define');
     if (a.define && !a['dry-run']) checkDefinable(a['domain-type'] ?? 'kvm');
     if (![9600, 19200, 38400, 57600, 115200].includes(a['serial-speed'])) throw new UserError(`--serial-speed ${a['serial-speed']}: use 9600, 19200, 38400, 57600 or 115200`);

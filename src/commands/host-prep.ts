@@ -15,12 +15,13 @@ import { freeBridgeName, readNetworkXml, readdressNetworkXml, renderNetworkXml }
 import { nmcliCommands } from '../host/netconfig.js';
 import { configuredAddresses, detectNetStyle, HOST_EDITS, natClash, type HostContext } from '../host/prep.js';
 import { hugepagesFor, readMeminfo } from '../host/sysctl.js';
-import { defineNetwork, libvirtReachable, networkBridges, networkExists, networkXml, validateXml } from '../host/virsh.js';
+import { defineNetwork, libvirtReachable, setLibvirtUri, networkBridges, networkExists, networkXml, validateXml } from '../host/virsh.js';
 import { log } from '../log.js';
 import { run } from '../run.js';
 import { loadGuest } from './options.js';
 
 interface HostPrepArgs {
+  connect?: string;
   'host-root': string;
   'dry-run'?: boolean;
   'show-diff'?: boolean;
@@ -51,6 +52,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
   builder: (y) =>
     y
       .option('host-root', { type: 'string', default: '/', describe: 'The host\'s root directory (to prepare a host image or test tree)' })
+      .option('connect', { alias: 'c', type: 'string', describe: 'libvirt URI for the networks, as virsh -c (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)' })
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Show the diffs; change nothing' })
       .option('show-diff', { type: 'boolean', describe: 'Print the diff of every change' })
       .option('bridge', { type: 'string', describe: 'Make a bridge of this name for the guests (e.g. br0)' })
@@ -66,6 +68,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
       .example('$0 host-prep --bridge br0 --bridge-port eth0 --hostonly-network hostonly --hostonly-address 192.168.100.1/24 --dry-run', 'See what preparing this host would change')
       .example('$0 host-prep --hugepages-for /etc/xen/test1 /etc/xen/test2', 'Reserve hugepages for two guests') as never,
   handler: async (a) => {
+    setLibvirtUri(a.connect);
     const root = resolve(a['host-root']);
     if (!existsSync(root)) throw new UserError(`--host-root ${root} does not exist`);
     if ((a['hostonly-network'] === undefined) !== (a['hostonly-address'] === undefined)) throw new UserError('--hostonly-network and --hostonly-address go together');

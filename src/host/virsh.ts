@@ -6,12 +6,22 @@ import { join } from 'node:path';
 import { CommandError, EnvironmentError, UserError } from '../errors.js';
 import { haveCommand, run } from '../run.js';
 
-export const LIBVIRT_URI = process.env.XEN2KVM_LIBVIRT_URI ?? 'qemu:///system';
+let chosenUri: string | undefined;
+
+/** The libvirt connection: `--connect URI`, else $XEN2KVM_LIBVIRT_URI, else $LIBVIRT_DEFAULT_URI (as virsh), else qemu:///system. */
+export function libvirtUri(): string {
+  return chosenUri ?? process.env.XEN2KVM_LIBVIRT_URI ?? process.env.LIBVIRT_DEFAULT_URI ?? 'qemu:///system';
+}
+
+/** `--connect URI` (`-c`), as virsh takes it. */
+export function setLibvirtUri(uri: string | undefined): void {
+  if (uri) chosenUri = uri;
+}
 
 /** True when virsh exists and libvirtd answers. */
 export async function libvirtReachable(): Promise<boolean> {
   if (!(await haveCommand('virsh'))) return false;
-  const r = await run('virsh', ['-c', LIBVIRT_URI, 'uri'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
+  const r = await run('virsh', ['-c', libvirtUri(), 'uri'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
   return !!r && r.exitCode === 0;
 }
 
@@ -38,7 +48,7 @@ export async function validateXml(xml: string, schema: 'domain' | 'network'): Pr
 }
 
 /** A local libvirt (qemu:///system or qemu:///session), whose KVM is this host's /dev/kvm. */
-export function libvirtIsLocal(uri = LIBVIRT_URI): boolean {
+export function libvirtIsLocal(uri = libvirtUri()): boolean {
   return /^qemu:\/\/\/(system|session)$/.test(uri);
 }
 
@@ -51,10 +61,10 @@ export function kvmMissing(domainType: 'kvm' | 'qemu'): string | undefined {
 const KVM_ADVICE = 'Convert with --domain-type qemu (emulation: slow, but it runs), or define the domain on a host with KVM (virsh define DOMAIN.xml there).';
 
 export async function defineDomain(xml: string): Promise<void> {
-  const r = await withXmlFile(xml, (file) => run('virsh', ['-c', LIBVIRT_URI, 'define', file], { allowFailure: true }));
+  const r = await withXmlFile(xml, (file) => run('virsh', ['-c', libvirtUri(), 'define', file], { allowFailure: true }));
   if (r.exitCode === 0) return;
   if (/does not support virt type 'kvm'|no accelerator found|kvm.*not (available|supported)/i.test(r.stderr)) {
-    throw new UserError(`libvirt (${LIBVIRT_URI}) cannot define a domain of type kvm on this host: ${r.stderr.trim().split('\n').pop()}`, KVM_ADVICE);
+    throw new UserError(`libvirt (${libvirtUri()}) cannot define a domain of type kvm on this host: ${r.stderr.trim().split('\n').pop()}`, KVM_ADVICE);
   }
   throw new CommandError(r.command, r.exitCode, r.stderr, r.stdout);
 }
@@ -66,22 +76,22 @@ export function checkDefinable(domainType: 'kvm' | 'qemu'): void {
 }
 
 export async function autostartDomain(name: string): Promise<void> {
-  await run('virsh', ['-c', LIBVIRT_URI, 'autostart', name]);
+  await run('virsh', ['-c', libvirtUri(), 'autostart', name]);
 }
 
 export async function networkExists(name: string): Promise<boolean> {
-  const r = await run('virsh', ['-c', LIBVIRT_URI, 'net-info', name], { allowFailure: true });
+  const r = await run('virsh', ['-c', libvirtUri(), 'net-info', name], { allowFailure: true });
   return r.exitCode === 0;
 }
 
 export async function networkXml(name: string): Promise<string | undefined> {
-  const r = await run('virsh', ['-c', LIBVIRT_URI, 'net-dumpxml', '--inactive', name], { allowFailure: true });
+  const r = await run('virsh', ['-c', libvirtUri(), 'net-dumpxml', '--inactive', name], { allowFailure: true });
   return r.exitCode === 0 ? r.stdout : undefined;
 }
 
 /** Bridges of every defined network. */
 export async function networkBridges(): Promise<string[]> {
-  const r = await run('virsh', ['-c', LIBVIRT_URI, 'net-list', '--all', '--name'], { allowFailure: true });
+  const r = await run('virsh', ['-c', libvirtUri(), 'net-list', '--all', '--name'], { allowFailure: true });
   if (r.exitCode !== 0) return [];
   const out: string[] = [];
   for (const name of r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
@@ -95,14 +105,14 @@ export async function networkBridges(): Promise<string[]> {
 /** Defines, autostarts and starts a network (each step only when needed). */
 export async function defineNetwork(name: string, xml: string, start: boolean): Promise<string[]> {
   const done: string[] = [];
-  await withXmlFile(xml, (file) => run('virsh', ['-c', LIBVIRT_URI, 'net-define', file]));
+  await withXmlFile(xml, (file) => run('virsh', ['-c', libvirtUri(), 'net-define', file]));
   done.push(`virsh net-define (${name})`);
-  await run('virsh', ['-c', LIBVIRT_URI, 'net-autostart', name]);
+  await run('virsh', ['-c', libvirtUri(), 'net-autostart', name]);
   done.push(`virsh net-autostart ${name}`);
   if (start) {
-    const info = await run('virsh', ['-c', LIBVIRT_URI, 'net-info', name], { allowFailure: true });
+    const info = await run('virsh', ['-c', libvirtUri(), 'net-info', name], { allowFailure: true });
     if (!/^Active:\s+yes/m.test(info.stdout)) {
-      await run('virsh', ['-c', LIBVIRT_URI, 'net-start', name]);
+      await run('virsh', ['-c', libvirtUri(), 'net-start', name]);
       done.push(`virsh net-start ${name}`);
     }
   }
@@ -113,7 +123,7 @@ export async function defineNetwork(name: string, xml: string, start: boolean): 
 export async function registerDomain(name: string, xml: string, file: string, autostart: boolean): Promise<string[]> {
   if (!(await libvirtReachable())) {
     throw new UserError(
-      `libvirtd is not reachable (virsh -c ${LIBVIRT_URI}), so ${name} was not defined; the domain XML is in ${file}`,
+      `libvirtd is not reachable (virsh -c ${libvirtUri()}), so ${name} was not defined; the domain XML is in ${file}`,
       `Start libvirtd, then run:\n  virsh define ${file}${autostart ? `\n  virsh autostart ${name}` : ''}\n  virsh start ${name}`,
     );
   }

@@ -82,5 +82,13 @@ if (process.env.XEN2KVM_STRATEGIES) {
     t.equal(r.code, 2);
     t.match(r.stderr, /libvirtd is not reachable .* so .* was not defined; the domain XML is in .*\.xml\nStart libvirtd, then run:\n {2}virsh define /);
     t.ok(existsSync(join(ws.dir, 'out2', `${name}-nolibvirt.xml`)));
+    // virsh's own variable, and --connect before it.
+    const bad = 'qemu+unix:///system?socket=/nonexistent/other-sock';
+    const viaEnv = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out2'), '--define'], { LIBVIRT_DEFAULT_URI: bad });
+    t.equal(viaEnv.code, 2);
+    t.match(viaEnv.stderr, `virsh -c ${bad}`, 'LIBVIRT_DEFAULT_URI is honoured');
+    const viaOpt = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out2'), '--define', '-c', bad], { XEN2KVM_LIBVIRT_URI: 'qemu:///system' });
+    t.equal(viaOpt.code, 2);
+    t.match(viaOpt.stderr, `virsh -c ${bad}`, '--connect wins');
   });
 }
