@@ -187,14 +187,15 @@ async function runQueue(guests: BatchGuest[], opts: ConvertOptions, jobs: number
 }
 
 /** The summary table. */
-export function formatSummary(results: GuestResult[]): string {
+export function formatSummary(results: GuestResult[], dryRun = false): string {
   const rows = [['GUEST', 'RESULT', 'CHANGES', 'TIME', 'NEXT']];
   for (const r of results) rows.push([r.guest, r.result, String(r.changes), `${r.seconds.toFixed(1)} s`, r.error ? `${r.error.split('\n')[0]}` : r.next]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  '));
   const failed = results.filter((r) => r.result === 'failed').length;
   const ok = results.filter((r) => succeeded(r.result)).length;
-  lines.push('', `${ok} of ${results.length} guests converted${failed ? `, ${failed} failed` : ''}${results.length - ok - failed ? `, ${results.length - ok - failed} not finished` : ''}.`);
+  const rest = `${failed ? `, ${failed} failed` : ''}${results.length - ok - failed ? `, ${results.length - ok - failed} not finished` : ''}`;
+  lines.push('', dryRun ? `${ok} of ${results.length} guests would be converted${rest} (dry run: nothing was written).` : `${ok} of ${results.length} guests converted${rest}.`);
   return `${lines.join('\n')}\n`;
 }
 

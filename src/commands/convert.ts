@@ -145,6 +145,8 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       const text = `${JSON.stringify(rest, null, 2)}\n`;
       if (jsonFile) atomicWrite(jsonFile, text, 0o644);
       process.stdout.write(a.json ? text : formatResult(result));
+      // Warnings on stderr, in text and JSON mode alike (JSON also has them in "warnings").
+      for (const w of result.warnings) log.warn(w);
       return;
     }
 
@@ -162,7 +164,9 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     const results = await runBatch(guests, options, jobs, interactive);
     const report = { started: new Date().toISOString(), dryRun: options.dryRun, jobs, guests: results };
     if (jsonFile) atomicWrite(jsonFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
-    process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(results));
+    process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(results, options.dryRun));
+    // Every guest's warnings on stderr, under the table.
+    for (const r of results) for (const w of r.warnings ?? []) log.warn(`${r.guest}: ${w}`);
     const sig = interruption();
     if (sig) throw new InterruptedError(sig);
     if (results.some((r) => !succeeded(r.result))) process.exitCode = 1;

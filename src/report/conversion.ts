@@ -1,5 +1,5 @@
-// The text a person reads after a conversion: each edit's state, backups,
-// warnings, where the domain went and what to run next.
+// The text a person reads after a conversion: each edit's state, backups, where
+// the domain went and what to run next (on stdout); its warnings go to stderr.
 import type { ConvertResult } from '../convert.js';
 import { formatDiskMapping } from '../guest/disk-map.js';
 
@@ -14,7 +14,6 @@ export function formatResult(r: ConvertResult): string {
   }
   if (!r.changed) out.push('Already converted: nothing in the guest needed changing.');
   else if (!r.dryRun && r.runId) out.push(`Backups of every changed file are in the guest under /var/lib/xen2kvm/backup/${r.runId}/ (xen2kvm rollback puts them back).`);
-  for (const w of r.warnings) out.push(`warning: ${w}`);
   for (const f of r.bootFiles ?? []) out.push(`Copied for direct boot: ${f}`);
   if (r.domainXml) out.push(`Domain XML: ${r.domainXml}`);
   if (r.libvirt) {

@@ -25,8 +25,20 @@ if (!isRoot) {
     closeSync(fd);
     writeFileSync(join(xen, 'xend-config.sxp'), '(network-script network-bridge)\n');
     writeFileSync(join(xen, 'xl.conf'), 'autoballoon=0\n');
+    // A dry run first: the summary speaks in the conditional, and nothing is written.
+    const before = ['alpha', 'charlie'].map((n) => sha256(join(ws.dir, n, `${n}.img`)));
+    const dry = xen2kvm(ws, ['convert', '--all', '--xen-dir', xen, '--dry-run', '-o', join(ws.dir, 'out-dry')]);
+    t.equal(dry.code, 1, dry.stderr);
+    t.match(dry.stdout, /^alpha +would change +12 /m);
+    t.match(dry.stdout, /2 of 3 guests would be converted, 1 failed \(dry run: nothing was written\)\./);
+    t.notMatch(dry.stdout, /guests converted/);
+    t.same(['alpha', 'charlie'].map((n) => sha256(join(ws.dir, n, `${n}.img`))), before, 'the dry run wrote nothing');
     const report = join(ws.dir, 'report.json');
     const r = xen2kvm(ws, ['convert', '--all', '--xen-dir', xen, '--jobs', '2', '-o', join(ws.dir, 'out'), '--report', report]);
+    // Warnings: on stderr, each named by its guest, none in the table on stdout.
+    t.match(r.stderr, /warning: alpha: vif 0 stays on bridge xenbr0, which must exist on the KVM host/);
+    t.match(r.stderr, /warning: charlie: vif 0 stays on bridge xenbr0/);
+    t.notMatch(r.stdout, /warning/);
     t.equal(r.code, 1, 'exit 1: some failed');
     t.match(r.stdout, /^GUEST +RESULT +CHANGES +TIME +NEXT$/m);
     t.match(r.stdout, /^alpha +converted +12 /m);

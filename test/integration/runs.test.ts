@@ -22,6 +22,8 @@ if (!isRoot) {
     t.equal(xen2kvm(ws, ['convert', g.config, '-o', out, '--only', 'inittab']).code, 0);
     const full = xen2kvm(ws, ['convert', g.config, '-o', out]);
     t.equal(full.code, 0, full.stderr);
+    t.match(full.stderr, /warning: vif 0 stays on bridge xenbr0, which must exist on the KVM host/, 'warnings on stderr');
+    t.notMatch(full.stdout, /warning/, 'not on stdout');
     const j = JSON.parse(xen2kvm(ws, ['runs', g.config, '--json']).stdout);
     t.equal(j.schemaVersion, 1);
     t.equal(j.runs.length, 2, 'two runs recorded');
