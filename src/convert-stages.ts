@@ -30,7 +30,7 @@ import { blockDeviceFor } from './image/attach.js';
 import { BOOT_DIR, xenConfigCmdline, type DomainOptions } from './host/domain-xml.js';
 import { splitArgs } from './formats/cmdline.js';
 import { directBootDir, writeDomain } from './host/domain-file.js';
-import { registerDomain } from './host/virsh.js';
+import { libvirtUri, registerDomain } from './host/virsh.js';
 import { log } from './log.js';
 import type { XenGuest } from './xen/types.js';
 
@@ -58,6 +58,8 @@ export interface ConvertOptions {
   /** Register the domain with libvirt (virsh define), and mark it autostart. */
   define?: boolean;
   autostart?: boolean;
+  /** With define and --overwrite: the XML of each domain (by name) the define replaces, recorded for rollback. */
+  previousDomains?: Record<string, string>;
   /** Where kernels for direct boot go on the host (default /var/lib/libvirt/boot). */
   bootDir?: string;
   /** Print the diffs on stdout (single-guest runs; a batch keeps them in the report). */
@@ -302,7 +304,12 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
     runId: run.runId,
     label: guest.name,
     kernel: ctx.kernel.version,
-    settings: { ...conversionSettings(opts, ctx.kernel.version), ...(run.boot === 'direct' ? { bootFiles: JSON.stringify(['vmlinuz', 'initrd.img'].map((f) => `${directDir(run)}/${f}`)) } : {}) },
+    settings: {
+      ...conversionSettings(opts, ctx.kernel.version),
+      ...(run.boot === 'direct' ? { bootFiles: JSON.stringify(['vmlinuz', 'initrd.img'].map((f) => `${directDir(run)}/${f}`)) } : {}),
+      // What --define will do, so rollback can undo it: the domain, its libvirt, and the domain it replaces.
+      ...(opts.define && !opts.dryRun ? { definedDomain: guest.name, libvirtUri: libvirtUri(), ...(opts.previousDomains?.[guest.name] ? { previousDomainXml: opts.previousDomains[guest.name] } : {}) } : {}),
+    },
     runInGuest: async (argv, devices, mounts) => {
       await runInGuestChroot(mount.root, mount.fs, argv, acq, devices, mounts);
     },

@@ -1,6 +1,6 @@
 // `xen2kvm convert CONFIG`: the guest edits, then the domain XML.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { convertGuest, type ConvertOptions } from '../convert.js';
 import { configName, formatSummary, freeLoopDevices, runBatch, succeeded, xendDomainConfigs, xenDirConfigs } from '../batch.js';
@@ -12,11 +12,12 @@ import { log } from '../log.js';
 import { attachOptions, checkOutputPath, dom0Options, dom0Settings, type Dom0Args, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
 import { convertInVm } from '../sandbox.js';
-import { checkDefinable, registerDomain, setLibvirtUri } from '../host/virsh.js';
+import { checkDefinable, checkReplace, registerDomain, setLibvirtUri } from '../host/virsh.js';
 import type { XenGuest } from '../xen/types.js';
 
 interface ConvertArgs extends AttachArgs, HostMappingArgs, Dom0Args {
   connect?: string;
+  overwrite?: boolean;
   configs: string[];
   all?: boolean;
   'xen-dir': string;
@@ -45,6 +46,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     dom0Options(hostMappingOptions(attachOptions(y)))
       .positional('configs', { type: 'string', array: true, describe: 'Xen configs of the guests, e.g. /etc/xen/test1' })
       .option('all', { type: 'boolean', describe: 'Every guest config in --xen-dir' })
+      .option('overwrite', { type: 'boolean', describe: 'With --define: replace a libvirt domain of the same name (its XML is kept; rollback defines it again)' })
       .option('connect', { alias: 'c', type: 'string', describe: 'libvirt URI for --define, as virsh -c (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)' })
       .option('xen-dir', { type: 'string', default: '/etc/xen', describe: 'Where --all looks for guest configs' })
       .option('xend-dir', { type: 'string', default: '/var/lib/xend/domains', describe: 'Where --all looks for xend\'s managed guests (UUID/config.sxp)' })
@@ -70,6 +72,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   handler: async (a) => {
     setLibvirtUri(a.connect);
     if (a.autostart && !a.define) throw new UserError('--autostart goes with --define');
+    if (a.overwrite && !a.define) throw new UserError('--overwrite goes with --define');
     if (a.define && !a['dry-run']) checkDefinable(a['domain-type'] ?? 'kvm');
     if (![9600, 19200, 38400, 57600, 115200].includes(a['serial-speed'])) throw new UserError(`--serial-speed ${a['serial-speed']}: use 9600, 19200, 38400, 57600 or 115200`);
     if (!Number.isInteger(a.jobs) || a.jobs < 1) throw new UserError('--jobs takes a whole number from 1');
@@ -132,6 +135,15 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     const names = guests.map((g) => g.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new UserError(`two configs name the guest ${dup}; each domain needs its own name`);
+    // A domain of the same name is never replaced silently: refused, or (--overwrite) kept for rollback.
+    if (options.define && !options.dryRun) {
+      options.previousDomains = await checkReplace(names, !!a.overwrite);
+      for (const [name, xml] of Object.entries(options.previousDomains)) {
+        const keep = join(options.outputDir, `${name}.previous.xml`);
+        atomicWrite(keep, xml, 0o600);
+        log.info(`the libvirt domain ${name} will be replaced (--overwrite); its XML is kept in ${keep} and in the guest's run record`);
+      }
+    }
 
     if (a.sandbox === 'vm') {
       if (guests.length !== 1 || a.all) throw new UserError('--sandbox vm converts one guest at a time', 'Name one config (a batch of untrusted guests: run them one by one).');

@@ -2,7 +2,9 @@
 // backups its conversion left inside it.
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { bootFilesOfRun, formatRuns, runsToUndo, summarizeRun, undoPlan } from '../tree/runs.js';
+import { bootFilesOfRun, definedDomainOf, formatRuns, runsToUndo, summarizeRun, undoPlan } from '../tree/runs.js';
+import { setLibvirtUri, undoDefine } from '../host/virsh.js';
+import type { Manifest } from '../tree/manifest.js';
 import { listRuns, rollbackAll, rollbackGuest, sweepLeftovers, WRITTEN_DIRS } from '../tree/rollback.js';
 import { remountReadWrite } from '../guest/mount.js';
 import { diskDevices, openGuest } from '../guest/open.js';
@@ -15,6 +17,8 @@ interface RollbackArgs extends AttachArgs {
   'run-id'?: string;
   all?: boolean;
   'dry-run'?: boolean;
+  'keep-domain'?: boolean;
+  connect?: string;
 }
 
 export const rollbackCommand: CommandModule<object, RollbackArgs> = {
@@ -26,11 +30,14 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       .option('run-id', { type: 'string', describe: 'Roll back this run (default: the latest)' })
       .option('all', { type: 'boolean', describe: 'Roll back every recorded run, newest first: the guest as it was before the first conversion' })
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Attach read-only and say what would be undone; change nothing' })
+      .option('keep-domain', { type: 'boolean', describe: 'Leave the libvirt domain the run defined (--define) as it is' })
+      .option('connect', { alias: 'c', type: 'string', describe: 'libvirt URI to undefine the domain on (default: the one the run defined it on)' })
       .conflicts('all', 'run-id')
       .example('$0 rollback /etc/xen/test1', 'Undo the latest conversion of test1')
       .example('$0 rollback --dry-run /etc/xen/test1', 'What undoing it would do')
       .example('$0 rollback --all /etc/xen/test1', 'Back to the guest as it was before it was first converted') as never,
   handler: async (a) => {
+    setLibvirtUri(a.connect);
     const guest = await guestFromTargets(a.targets, a.disk);
     const where = a.targets.join(' ');
     const dryRun = a['dry-run'] === true;
@@ -53,10 +60,12 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       for (const l of swept) log.info(`removed ${l}`);
       if (a.all) {
         const all = await rollbackAll(rw.fs, diskDevices(attached));
-        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length, bootFiles: runs.filter((r) => all.runIds.includes(r.runId)).flatMap(bootFilesOfRun) } : { runId: '', done: swept, count: 0, bootFiles: [] };
+        const undone = runs.filter((r) => all?.runIds.includes(r.runId));
+        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length, bootFiles: undone.flatMap(bootFilesOfRun), undone } : { runId: '', done: swept, count: 0, bootFiles: [], undone: [] };
       }
       const one = await rollbackGuest(rw.fs, a['run-id'], diskDevices(attached));
-      return one ? { ...one, done: [...swept, ...one.done], count: 1, bootFiles: runs.filter((r) => r.runId === one.runId).flatMap(bootFilesOfRun) } : { runId: '', done: swept, count: 0, bootFiles: [] };
+      const undone = runs.filter((r) => r.runId === one?.runId);
+      return one ? { ...one, done: [...swept, ...one.done], count: 1, bootFiles: undone.flatMap(bootFilesOfRun), undone } : { runId: '', done: swept, count: 0, bootFiles: [], undone: [] };
     });
     if (result === 'dry-run') return;
     if (!result) {
@@ -69,6 +78,14 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       if (!existsSync(f) || !lstatSync(f).isFile()) continue;
       unlinkSync(f);
       log.info(`removed ${f} (copied to the host for direct boot)`);
+    }
+    // The libvirt domain each undone run defined goes too (newest run first), unless --keep-domain.
+    for (const run of [...(result.undone as Manifest[])].reverse()) {
+      const d = definedDomainOf(run);
+      if (!d) continue;
+      const r = await undoDefine(d.name, a.connect ?? d.uri, d.previousXml, !!a['keep-domain']);
+      for (const l of r.done) process.stdout.write(`Done: ${l}\n`);
+      for (const l of r.advice) log.warn(l);
     }
     if (result.count === 0) process.stdout.write(`No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.\n`);
     else process.stdout.write(`Rolled back ${result.count > 1 ? `${result.count} runs (${result.runId})` : `run ${result.runId}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}\n`);

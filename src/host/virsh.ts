@@ -135,3 +135,64 @@ export async function registerDomain(name: string, xml: string, file: string, au
   }
   return done;
 }
+
+/** The domain's state as libvirt says it (`virsh domstate`), or undefined when no domain has that name. */
+export async function domainState(name: string, uri = libvirtUri()): Promise<string | undefined> {
+  const r = await run('virsh', ['-c', uri, 'domstate', name], { allowFailure: true });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The domain's persistent XML (`virsh dumpxml --inactive`). */
+export async function domainXml(name: string, uri = libvirtUri()): Promise<string> {
+  return (await run('virsh', ['-c', uri, 'dumpxml', '--inactive', '--security-info', name])).stdout;
+}
+
+/**
+ * Before --define touches any guest: a domain of the same name is refused unless
+ * --overwrite, and then its XML is returned, to be kept for rollback.
+ */
+export async function checkReplace(names: string[], overwrite: boolean): Promise<Record<string, string>> {
+  const previous: Record<string, string> = {};
+  if (!(await libvirtReachable())) return previous; // registerDomain says so, with the commands to run
+  for (const name of names) {
+    const state = await domainState(name);
+    if (state === undefined) continue;
+    if (!overwrite) {
+      throw new UserError(`a libvirt domain named ${name} already exists (${libvirtUri()}, ${state}); --define would replace it`,
+        `Pass --overwrite to replace it (its XML is kept, so xen2kvm rollback defines it again), or remove it first: virsh undefine ${name}`);
+    }
+    previous[name] = await domainXml(name);
+  }
+  return previous;
+}
+
+/**
+ * Undoes what a run's --define did: undefines the domain (not while it runs) and
+ * defines the one it replaced, if any. Returns what was done, or what to do by hand.
+ */
+export async function undoDefine(name: string, uri: string, previousXml: string | undefined, keep: boolean): Promise<{ done: string[]; advice: string[] }> {
+  const done: string[] = [];
+  const advice: string[] = [];
+  if (keep) {
+    advice.push(`the libvirt domain ${name} is left defined (--keep-domain); virsh -c ${uri} undefine ${name} removes it`);
+    return { done, advice };
+  }
+  const r = await run('virsh', ['-c', uri, 'uri'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
+  if (!r || r.exitCode !== 0) {
+    advice.push(`libvirt (${uri}) is not reachable, so the domain ${name} was left as it is; run virsh -c ${uri} undefine ${name}${previousXml ? ' and define the earlier domain again' : ''}`);
+    return { done, advice };
+  }
+  const state = await domainState(name, uri);
+  if (state === undefined) return { done, advice };
+  if (state !== 'shut off') {
+    advice.push(`the libvirt domain ${name} is ${state}, so it was left defined; stop it (virsh shutdown ${name}), then virsh undefine ${name}`);
+    return { done, advice };
+  }
+  await run('virsh', ['-c', uri, 'undefine', name]);
+  done.push(`virsh undefine ${name}`);
+  if (previousXml) {
+    await withXmlFile(previousXml, (file) => run('virsh', ['-c', uri, 'define', file]));
+    done.push(`virsh define (the domain ${name} as it was before --overwrite)`);
+  }
+  return { done, advice };
+}

@@ -16,6 +16,8 @@ export interface RunSummary {
   edits: string[];
   /** Files copied to the KVM host for direct boot. */
   bootFiles: string[];
+  /** The libvirt domain its --define made, if it did. */
+  definedDomain?: string;
 }
 
 /** The host files (kernel, initrd for direct boot) a run recorded having copied. */
@@ -28,6 +30,15 @@ export function bootFilesOfRun(m: Manifest): string[] {
   }
 }
 
+/** The libvirt domain a run's --define made (and the one it replaced), from its settings. */
+export function definedDomainOf(m: Manifest): { name: string; uri: string; previousXml?: string } | undefined {
+  const name = m.settings?.definedDomain;
+  if (typeof name !== 'string' || !name) return undefined;
+  const uri = typeof m.settings?.libvirtUri === 'string' ? m.settings.libvirtUri : 'qemu:///system';
+  const prev = m.settings?.previousDomainXml;
+  return { name, uri, ...(typeof prev === 'string' && prev ? { previousXml: prev } : {}) };
+}
+
 export function summarizeRun(m: Manifest): RunSummary {
   return {
     runId: m.runId,
@@ -37,6 +48,7 @@ export function summarizeRun(m: Manifest): RunSummary {
     changes: m.entries.length,
     edits: [...new Set(m.entries.map((e) => e.edit))],
     bootFiles: bootFilesOfRun(m),
+    ...(definedDomainOf(m) ? { definedDomain: definedDomainOf(m)!.name } : {}),
   };
 }
 
@@ -46,7 +58,7 @@ export function formatRuns(runs: RunSummary[]): string {
   const lines = runs.map((r, i) => {
     const state = r.complete ? '' : ' (interrupted)';
     const latest = i === runs.length - 1 ? ' — latest' : '';
-    return `  ${r.runId}  ${r.created}  kernel ${r.kernel || '?'}  ${r.changes} change(s)${state}${latest}\n      edits: ${r.edits.join(', ') || 'none'}${r.bootFiles.length ? `\n      boot files on the host: ${r.bootFiles.join(', ')}` : ''}`;
+    return `  ${r.runId}  ${r.created}  kernel ${r.kernel || '?'}  ${r.changes} change(s)${state}${latest}\n      edits: ${r.edits.join(', ') || 'none'}${r.bootFiles.length ? `\n      boot files on the host: ${r.bootFiles.join(', ')}` : ''}${r.definedDomain ? `\n      defined the libvirt domain ${r.definedDomain}` : ''}`;
   });
   return `${runs.length} conversion run(s) recorded in the guest, oldest first:\n${lines.join('\n')}\n`;
 }
@@ -73,6 +85,11 @@ export function undoPlan(runs: Manifest[]): string[] {
   for (const run of [...runs].reverse()) {
     for (const e of [...run.entries].reverse()) steps.push(`${run.runId}: ${describeUndo(e)}`);
     for (const f of bootFilesOfRun(run)) steps.push(`${run.runId}: remove ${f} on this host (copied for direct boot)`);
+    const d = definedDomainOf(run);
+    if (d) {
+      steps.push(`${run.runId}: undefine the libvirt domain ${d.name} (${d.uri}) that its --define made, unless it runs`);
+      if (d.previousXml) steps.push(`${run.runId}: define the domain ${d.name} it replaced (--overwrite) again`);
+    }
   }
   return steps;
 }

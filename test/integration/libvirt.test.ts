@@ -8,7 +8,7 @@ import t from 'tap';
 import { renderNetworkXml } from '../../src/host/network-xml.js';
 import { defineNetwork, libvirtReachable } from '../../src/host/virsh.js';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
-import { ensureLibvirtd, hostTierOnly, workspace, xen2kvm } from '../helpers/system.js';
+import { ensureLibvirtd, hostTierOnly, sha256, workspace, xen2kvm } from '../helpers/system.js';
 import { attr, parseXml, path } from '../helpers/xml.js';
 
 const virsh = (...args: string[]) => spawnSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8' });
@@ -48,6 +48,49 @@ if (process.env.XEN2KVM_STRATEGIES) {
     t.equal(attr(d, 'devices/console/target', 'type'), 'serial');
     t.match(virsh('dominfo', name).stdout, /Persistent:\s+yes/);
     t.match(virsh('dominfo', name).stdout, /Autostart:\s+enable/);
+  });
+
+  t.test('a domain of the same name is not replaced silently: refused, --overwrite keeps it, rollback undefines and puts it back', hostTierOnly, async (t) => {
+    const same = `${name}-same`;
+    t.teardown(() => virsh('undefine', same));
+    const first = await buildRhel5Guest(join(ws.dir, 'same1'), { name: same, layout: 'flat' });
+    const second = await buildRhel5Guest(join(ws.dir, 'same2'), { name: same, layout: 'flat' });
+    const args = (dir: string) => ['-o', join(ws.dir, dir), '--define', '--domain-type', domainType];
+    const one = xen2kvm(ws, ['convert', first.config, ...args('o1')]);
+    t.equal(one.code, 0, one.stderr);
+    const before = sha256(second.images[0]);
+    const refused = xen2kvm(ws, ['convert', second.config, ...args('o2')]);
+    t.equal(refused.code, 2, 'refused: bad input');
+    t.match(refused.stderr, new RegExp(`a libvirt domain named ${same} already exists .*--define would replace it`));
+    t.match(refused.stderr, /--overwrite/);
+    t.equal(sha256(second.images[0]), before, 'before the guest was touched');
+    t.equal(attr(parseXml(virsh('dumpxml', same).stdout), 'devices/disk/source', 'file'), first.images[0], 'the first domain is still there');
+
+    const over = xen2kvm(ws, ['convert', second.config, ...args('o2'), '--overwrite']);
+    t.equal(over.code, 0, over.stderr);
+    t.match(over.stderr, new RegExp(`the libvirt domain ${same} will be replaced \\(--overwrite\\); its XML is kept in .*${same}\\.previous\\.xml`));
+    t.ok(existsSync(join(ws.dir, 'o2', `${same}.previous.xml`)));
+    t.equal(attr(parseXml(virsh('dumpxml', same).stdout), 'devices/disk/source', 'file'), second.images[0], 'replaced');
+    const runs = JSON.parse(xen2kvm(ws, ['runs', second.config, '--json']).stdout);
+    t.equal(runs.runs[0].definedDomain, same, 'the run records the domain it defined');
+    t.match(xen2kvm(ws, ['rollback', '--dry-run', second.config]).stdout, new RegExp(`undefine the libvirt domain ${same} .*\\n.*define the domain ${same} it replaced`));
+
+    const back = xen2kvm(ws, ['rollback', second.config]);
+    t.equal(back.code, 0, back.stderr);
+    t.match(back.stdout, new RegExp(`Done: virsh undefine ${same}\\nDone: virsh define \\(the domain ${same} as it was before --overwrite\\)`));
+    t.equal(attr(parseXml(virsh('dumpxml', same).stdout), 'devices/disk/source', 'file'), first.images[0], 'the replaced domain is back');
+
+    const keep = xen2kvm(ws, ['rollback', '--keep-domain', first.config]);
+    t.equal(keep.code, 0, keep.stderr);
+    t.match(keep.stderr, new RegExp(`the libvirt domain ${same} is left defined \\(--keep-domain\\)`));
+    t.equal(virsh('domstate', same).status, 0, '--keep-domain kept it');
+    // Removed by hand, converted and defined again, then rolled back: gone.
+    t.equal(virsh('undefine', same).status, 0);
+    t.equal(xen2kvm(ws, ['convert', first.config, ...args('o1')]).code, 0);
+    const gone = xen2kvm(ws, ['rollback', first.config]);
+    t.equal(gone.code, 0, gone.stderr);
+    t.match(gone.stdout, new RegExp(`Done: virsh undefine ${same}`));
+    t.not(virsh('domstate', same).status, 0, 'no domain is left');
   });
 
   t.test('--define of a kvm domain where there is no /dev/kvm: refused before the guest is touched, suggesting --domain-type qemu', { skip: kvm ? 'this host has /dev/kvm' : false }, async (t) => {

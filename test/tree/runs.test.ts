@@ -2,7 +2,7 @@
 // refusal of a --run-id that is not recorded.
 import t from 'tap';
 import type { Manifest } from '../../src/tree/manifest.js';
-import { describeUndo, formatRuns, runsToUndo, summarizeRun, undoPlan } from '../../src/tree/runs.js';
+import { definedDomainOf, describeUndo, formatRuns, runsToUndo, summarizeRun, undoPlan } from '../../src/tree/runs.js';
 import { UserError } from '../../src/errors.js';
 
 const first: Manifest = {
@@ -71,4 +71,17 @@ t.test('which runs a rollback undoes', async (t) => {
     t.match((e as UserError).advice, /xen2kvm runs \/etc\/xen\/rhel5/);
   }
   t.throws(() => runsToUndo([], { runId: 'x' }, 'cfg'), /no run is recorded there/);
+});
+
+t.test('a run that defined a libvirt domain: rollback undefines it, and defines the one it replaced', async (t) => {
+  const defined: Manifest = { ...first, settings: { definedDomain: 'rhel5', libvirtUri: 'qemu:///system', previousDomainXml: '<domain/>' } };
+  t.same(definedDomainOf(defined), { name: 'rhel5', uri: 'qemu:///system', previousXml: '<domain/>' });
+  t.same(definedDomainOf({ ...first, settings: { definedDomain: 'x' } }), { name: 'x', uri: 'qemu:///system' });
+  t.equal(definedDomainOf(first), undefined);
+  t.equal(summarizeRun(defined).definedDomain, 'rhel5');
+  t.match(formatRuns([summarizeRun(defined)]), /defined the libvirt domain rhel5/);
+  t.same(undoPlan([defined]).slice(-2), [
+    '20261201T100000-aaaaaa: undefine the libvirt domain rhel5 (qemu:///system) that its --define made, unless it runs',
+    '20261201T100000-aaaaaa: define the domain rhel5 it replaced (--overwrite) again',
+  ]);
 });
