@@ -4,8 +4,8 @@
 // disks as its virtio disks, and one empty host directory it may write to; there
 // xen2kvm runs as usual and leaves the domain XML, the boot files and its report.
 // The host then moves them into place — and defines the domain when asked.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dir as tmpDir } from 'tmp-promise';
 import { join } from 'node:path';
 import { UserError } from './errors.js';
 import { log } from './log.js';
@@ -86,7 +86,7 @@ export async function convertInVm(guest: XenGuest, opts: SandboxOptions): Promis
 }
 
 async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOptions, withBacking: Set<string>): Promise<SandboxResult> {
-  const share = mkdtempSync(join(tmpdir(), 'xen2kvm-sandbox-'));
+  const { path: share, cleanup } = await tmpDir({ prefix: 'xen2kvm-sandbox-', unsafeCleanup: true });
   try {
     const root = packageRoot();
     // The guest's disks in vdev order are the VM's /dev/vda, /dev/vdb, …
@@ -132,6 +132,6 @@ async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOpt
     }
     return result;
   } finally {
-    rmSync(share, { recursive: true, force: true });
+    await cleanup();
   }
 }

@@ -48,3 +48,14 @@ t.test('the checker catches a cycle', async (t) => {
   t.match(r.stdout, /import cycle: a\/ → b\/ → a\//);
   t.match(r.stdout, /commands\/one\.ts imports another command/);
 });
+
+t.test('every declared dependency is imported by the program (none carried unused)', async (t) => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; bundleDependencies?: string[] };
+  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.(ts|mjs|js)$/.test(e.name) ? [join(dir, e.name)] : []));
+  const code = [...files(join(repoRoot, 'src')), ...files(join(repoRoot, 'scripts'))].map((f) => readFileSync(f, 'utf8')).join('\n');
+  for (const dep of Object.keys(pkg.dependencies)) {
+    t.ok(new RegExp(`(from|import\\(|require\\()\\s*'${dep.replace(/[/.]/g, '\\$&')}(/[^']*)?'|\\('${dep}'\\)`).test(code), `${dep} is imported`);
+  }
+  t.same([...(pkg.bundleDependencies ?? [])].sort(), Object.keys(pkg.dependencies).sort(), 'and bundled in the package, all of them');
+});

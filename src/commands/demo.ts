@@ -3,8 +3,8 @@
 // own builder, dist/scripts/images/cli.js, the one the tests use), inspects it,
 // converts it with diffs, prints the domain XML, and removes everything.
 import { familyOf } from '../families/index.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { dir as tmpDir } from 'tmp-promise';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
@@ -40,7 +40,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .example('$0 demo', 'See the whole conversion on a throwaway guest (needs root: loop devices and mounts)') as never,
   handler: async (a) => {
     if (process.getuid?.() !== 0) throw new UserError('the demo needs root (it attaches and mounts a disk image)', 'Run it as root: sudo xen2kvm demo');
-    const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-demo-'));
+    const { path: dir, cleanup } = await tmpDir({ prefix: 'xen2kvm-demo-', unsafeCleanup: true });
     try {
       section('1. A Xen PV guest: RHEL 5.3 as the blog post found it');
       const sample = await buildSample(join(dir, 'xen'));
@@ -74,7 +74,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       process.stdout.write(again.changed ? 'unexpected: it changed something\n' : 'Already converted: nothing in the guest needed changing.\n');
       process.stdout.write(a.keep ? `\nKept in ${dir}.\n` : '\nThe sample guest and its output are removed. Try it on yours: xen2kvm inspect /etc/xen/GUEST\n');
     } finally {
-      if (!a.keep) rmSync(dir, { recursive: true, force: true });
+      if (!a.keep) await cleanup();
     }
   },
 };

@@ -1,8 +1,7 @@
 // libvirt through virsh: is libvirtd reachable, validate XML, define domains and
 // networks. All through the command gate.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { withFile } from 'tmp-promise';
 import { CommandError, EnvironmentError, UserError } from '../errors.js';
 import { haveCommand, run } from '../run.js';
 
@@ -27,14 +26,10 @@ export async function libvirtReachable(): Promise<boolean> {
 
 /** Runs fn with the XML in a temp file. */
 async function withXmlFile<T>(xml: string, fn: (file: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-xml-'));
-  try {
-    const file = join(dir, 'def.xml');
-    writeFileSync(file, xml);
-    return await fn(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return withFile(async ({ path }) => {
+    writeFileSync(path, xml);
+    return fn(path);
+  }, { prefix: 'xen2kvm-', postfix: '.xml' });
 }
 
 /** Validates against libvirt's schema with virt-xml-validate, when it is installed; throws UserError with its output otherwise. */
