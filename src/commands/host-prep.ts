@@ -31,6 +31,7 @@ interface HostPrepArgs {
   'hostonly-address'?: string;
   'nat-address'?: string;
   swappiness: number;
+  'bridge-nf-off'?: boolean;
   'hugepages-for'?: string[];
   'output-dir': string;
   meminfo: string;
@@ -60,7 +61,8 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
       .option('hostonly-network', { type: 'string', describe: 'Name of a host-only libvirt network to create (e.g. hostonly)' })
       .option('hostonly-address', { type: 'string', describe: 'The host\'s address on it, with prefix (e.g. 192.168.100.1/24)' })
       .option('nat-address', { type: 'string', describe: 'Move the default NAT network to this address/prefix' })
-      .option('swappiness', { type: 'number', default: 0, describe: 'vm.swappiness (the seed sets 0)' })
+      .option('swappiness', { type: 'number', default: 10, describe: 'vm.swappiness (10, as tuned\'s virtual-host profile; the seed\'s 0 means OOM kills before any swapping on kernels since 3.5)' })
+      .option('bridge-nf-off', { type: 'boolean', describe: 'The seed\'s net.bridge.bridge-nf-call-* = 0: bridged guest traffic skips the host\'s iptables (needs br_netfilter; not on hosts that filter bridges on purpose)' })
       .option('hugepages-for', { type: 'string', array: true, describe: 'Xen configs of the guests to back with hugepages' })
       .option('output-dir', { alias: 'o', type: 'string', default: './xen2kvm-out', describe: 'Where those guests\' domain XML is (NAME.xml gets <hugepages/>)' })
       .option('meminfo', { type: 'string', default: '/proc/meminfo', describe: 'Where to read Hugepagesize and MemTotal' })
@@ -118,6 +120,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
       ...(nat ? { nat } : {}),
       networkFiles: !live,
       swappiness: a.swappiness,
+      bridgeNfOff: !!a['bridge-nf-off'],
       ...(hugepages !== undefined ? { hugepages } : {}),
       hugetlbfsFstab: !existsSync(join(root, 'lib/systemd/system/dev-hugepages.mount')) && !existsSync(join(root, 'usr/lib/systemd/system/dev-hugepages.mount')),
       ...(process.env.XEN2KVM_TEST_UUID ? { newUuid: process.env.XEN2KVM_TEST_UUID } : {}),

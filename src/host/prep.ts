@@ -24,6 +24,7 @@ export interface HostContext {
   /** Write network XML files (libvirtd not reachable); otherwise virsh defines them. */
   networkFiles: boolean;
   swappiness: number;
+  bridgeNfOff?: boolean;
   hugepages?: number;
   /** Add a hugetlbfs line to fstab (hosts without systemd's dev-hugepages.mount). */
   hugetlbfsFstab: boolean;
@@ -146,7 +147,7 @@ const hostGrub: Edit<HostContext> = {
   apply: (text) => hostGrubDefault(text),
 };
 
-const sysctlText = (c: HostContext) => renderSysctl({ swappiness: c.swappiness, ...(c.hugepages !== undefined ? { hugepages: c.hugepages } : {}) });
+const sysctlText = (c: HostContext) => renderSysctl({ swappiness: c.swappiness, bridgeNfOff: !!c.bridgeNfOff, ...(c.hugepages !== undefined ? { hugepages: c.hugepages } : {}) });
 const SYSCTL_D = '/etc/sysctl.d/90-xen2kvm.conf';
 
 /** Hosts without /etc/sysctl.d (RHEL 5) keep the settings in a marked block of /etc/sysctl.conf. Pure. */
@@ -160,7 +161,7 @@ export function sysctlConfBlock(text: string, block: string): string {
 }
 
 const sysctl: Edit<HostContext> = {
-  kind: 'file', id: 'sysctl', describe: 'sysctl settings (bridge filtering off, swappiness, hugepages) in /etc/sysctl.d/90-xen2kvm.conf',
+  kind: 'file', id: 'sysctl', describe: 'sysctl settings (swappiness, hugepages; bridge filtering off with --bridge-nf-off) in /etc/sysctl.d/90-xen2kvm.conf',
   paths: async (fs) => ((await fs.kind('/etc/sysctl.d')) === 'dir' ? [SYSCTL_D] : ['/etc/sysctl.conf']),
   apply: (text, c, path) => (path === SYSCTL_D ? sysctlText(c) : sysctlConfBlock(text, sysctlText(c))),
   create: (c) => ({ path: SYSCTL_D, text: sysctlText(c), mode: 0o644 }),

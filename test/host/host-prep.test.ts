@@ -27,7 +27,8 @@ const hostPrep = (f: ReturnType<typeof fixture>, ...args: string[]) => {
   const r = spawnSync(bin, ['host-prep', '--host-root', f.root, '--meminfo', f.meminfo, '-o', f.out, ...args], { encoding: 'utf8', env: { ...process.env, XEN2KVM_TEST_UUID: UUID } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-const SEED_ARGS = ['--bridge', 'br0', '--bridge-port', 'eth0', '--hostonly-network', 'hostonly', '--hostonly-address', '172.16.1.1/24', '--hugepages-for', join(repoRoot, 'examples/test1.cfg')];
+// The seed's settings: its swappiness 0 and bridge filtering off are opt-in now.
+const SEED_ARGS = ['--swappiness', '0', '--bridge-nf-off', '--bridge', 'br0', '--bridge-port', 'eth0', '--hostonly-network', 'hostonly', '--hostonly-address', '172.16.1.1/24', '--hugepages-for', join(repoRoot, 'examples/test1.cfg')];
 
 t.test('a RHEL 5 Xen host, prepared as the seed post does by hand', async (t) => {
   const f = fixture();
@@ -100,7 +101,9 @@ t.test('Debian and NetworkManager hosts', async (t) => {
   const r = spawnSync(bin, ['host-prep', '--host-root', deb, '--bridge', 'br0', '--bridge-port', 'eth0'], { encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
   t.equal(readFileSync(join(deb, 'etc/network/interfaces'), 'utf8'), 'auto lo\niface lo inet loopback\n\nallow-hotplug eth0\niface eth0 inet manual\n\nauto br0\niface br0 inet dhcp\n    bridge_ports eth0\n    bridge_stp off\n    bridge_fd 0\n');
-  t.match(readFileSync(join(deb, 'etc/sysctl.d/90-xen2kvm.conf'), 'utf8'), /^vm\.swappiness = 0$/m);
+  const sysctl = readFileSync(join(deb, 'etc/sysctl.d/90-xen2kvm.conf'), 'utf8');
+  t.match(sysctl, /^vm\.swappiness = 10$/m, 'swappiness 10 by default (tuned\'s virtual-host), not the seed\'s 0');
+  t.notMatch(sysctl, /bridge-nf-call/, 'bridge filtering is left as it is unless --bridge-nf-off');
   const nm = join(dir, 'nm');
   mkdirSync(join(nm, 'etc/NetworkManager/system-connections'), { recursive: true });
   mkdirSync(join(nm, 'etc/sysctl.d'), { recursive: true });

@@ -66,11 +66,12 @@ t.test('Debian interfaces bridge; NetworkManager commands', async (t) => {
 });
 
 t.test('sysctl and hugepages', async (t) => {
-  const text = renderSysctl({ swappiness: 0, hugepages: 262 });
+  const text = renderSysctl({ swappiness: 0, bridgeNfOff: true, hugepages: 262 });
   t.match(text, /^net\.bridge\.bridge-nf-call-ip6tables = 0\nnet\.bridge\.bridge-nf-call-iptables = 0\nnet\.bridge\.bridge-nf-call-arptables = 0$/m);
   t.match(text, /^vm\.swappiness = 0$/m);
   t.match(text, /^vm\.nr_hugepages = 262$/m);
   t.notMatch(renderSysctl({ swappiness: 10 }), /nr_hugepages/);
+  t.notMatch(renderSysctl({ swappiness: 10 }), /bridge-nf-call/, 'bridge filtering only with --bridge-nf-off');
   t.equal(hugepagesFor([512], 2048), 262, '512 MiB / 2 MiB + 6, the seed\'s rule');
   t.equal(hugepagesFor([512, 1000], 2048), 262 + 500 + 6);
   t.equal(hugepagesFor([1024], 1048576), 7, '1 GiB pages');
