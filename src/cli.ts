@@ -12,6 +12,7 @@ import { demoCommand } from './commands/demo.js';
 import { domxmlCommand } from './commands/domxml.js';
 import { inspectCommand } from './commands/inspect.js';
 import { explainUnknown, suggestion } from './commands/suggest.js';
+import { packageVersion } from './paths.js';
 
 // yargs through its CommonJS entry: there its help is word-wrapped (wrap-ansi); the
 // ESM entry's cliui breaks lines in the middle of words ("boot lo / ader").
@@ -50,7 +51,7 @@ function build(argv: string[]): Argv {
     .recommendCommands()
     .help()
     .alias('help', 'h')
-    .version()
+    .version(packageVersion())
     .alias('version', 'V')
     .parserConfiguration({ 'greedy-arrays': false })
     .wrap(Math.min(100, process.stdout.columns || 100))

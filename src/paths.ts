@@ -1,7 +1,7 @@
 // Where xen2kvm keeps its run state: journals of what each run attached or
 // mounted, per-disk locks, and mount points. Tests point it elsewhere with
 // XEN2KVM_RUN_DIR.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +25,9 @@ export function packageRoot(): string {
     dir = up;
   }
   return dir;
+}
+
+/** The package's version, from its package.json (wherever the CLI was started from: a symlink on PATH too). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

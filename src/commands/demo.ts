@@ -6,7 +6,7 @@ import { familyOf } from '../families/index.js';
 import { readFileSync } from 'node:fs';
 import { dir as tmpDir } from 'tmp-promise';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../paths.js';
 import type { CommandModule } from 'yargs';
 import { convertGuest } from '../convert.js';
 import { UserError } from '../errors.js';
@@ -27,7 +27,7 @@ const section = (title: string) => process.stdout.write(`\n=== ${title} ${'='.re
 
 /** Builds the sample guest with the builder the package ships (it is no part of the product's code). */
 async function buildSample(dir: string): Promise<{ config: string; images: string[] }> {
-  const builder = fileURLToPath(new URL('../../scripts/images/cli.js', import.meta.url));
+  const builder = join(packageRoot(), 'dist', 'scripts', 'images', 'cli.js');
   const r = await run('node', [builder, dir, '--one', 'demo'], { advice: 'The sample guest builder needs mke2fs, sfdisk, lvm and busybox-static (scripts/setup.sh installs them).' });
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { config: string; images: string[] };
 }
