@@ -47,7 +47,7 @@ if (!isRoot) {
       }
       const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, `out-${stage}`)]);
       t.equal(r.code, 0, r.stderr);
-      if (stage === 'edited' || stage === 'guest-command') t.match(r.stdout, /an earlier conversion \(run \S+\) was interrupted; its changes were put back and the guest converted again/);
+      if (stage === 'edited' || stage === 'guest-command') t.match(r.stderr, /an earlier conversion \(run \S+\) was interrupted; its changes were put back and the guest converted again/);
       const after = comparable(await guestSnapshot(g.config));
       t.same(after, converted, 'the same files, modes, owners and contents as a guest converted in one go');
       // A second conversion with other settings: two runs recorded.
@@ -153,7 +153,7 @@ if (!isRoot) {
     t.same(mountsUnder(ws.runDir), [], 'nothing mounted');
     const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out-killed')]);
     t.equal(r.code, 0, r.stderr);
-    t.match(r.stdout, /an earlier conversion \(run \S+\) was interrupted/);
+    t.match(r.stderr, /an earlier conversion \(run \S+\) was interrupted/);
     const j = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
     t.notOk(j.problems.some((p: { code: string }) => p.code.startsWith('pending:') || p.code === 'interrupted-conversion'), 'exactly converted');
   });

@@ -35,7 +35,7 @@ if (!isRoot) {
     const boot = join(ws.dir, 'boot');
     const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out'), '--boot-dir', boot]);
     t.equal(r.code, 0, r.stderr);
-    t.match(r.stdout, /boot direct: the boot disk's MBR holds no boot loader, and the guest boots with GRUB legacy.*libvirt boots its kernel directly/);
+    t.match(r.stderr, /boot direct: the boot disk's MBR holds no boot loader, and the guest boots with GRUB legacy.*libvirt boots its kernel directly/);
     const d = parseXml(readFileSync(join(ws.dir, 'out', 'r2.xml'), 'utf8'));
     t.equal(text(d, 'os/kernel'), `${boot}/r2/vmlinuz`);
     t.equal(text(d, 'os/initrd'), `${boot}/r2/initrd.img`);
