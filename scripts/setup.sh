@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything xen2kvm and its tests need on Debian 12, as root:
-# the Debian tools it calls, then the npm packages (which also builds dist/).
+# Installs what xen2kvm needs on Debian 12, as root: the Debian tools it calls, then
+# the npm packages (which also builds dist/). `scripts/setup.sh --test` adds what the
+# tests need besides (a VM kernel and qemu, debootstrap, xen-tools, sshd, Ansible).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,15 +18,19 @@ PACKAGES=(
   xz-utils zstd     # compressed initrds
   qemu-utils        # qemu-img, qemu-nbd (qcow2 disks)
   kmod              # modprobe (nbd; the test VM's module list)
-  qemu-system-x86   # the VM test tier (device-mapper strategy)
-  linux-image-amd64 # the test VM's kernel, which has device-mapper
-  libvirt-daemon-system # libvirtd (and the libvirt-qemu user) for virsh define tests
+  libvirt-daemon-system # libvirtd: convert --define, host-prep's networks
   dnsmasq-base      # libvirt networks with DHCP
   iproute2          # bridges for libvirt networks
   btrfs-progs       # btrfs guests (subvolumes) and their test images
   mdadm             # guests on md RAID (assembled read-only)
   cryptsetup-bin    # guests on LUKS (opened with --key)
   xfsprogs          # CentOS 7 sample guests (xfs /boot and root)
+)
+# Only for the tests (--test): the VM tier, the boot proof, the fleet demo. (`--sandbox vm`
+# needs qemu-system-x86 and linux-image-amd64 too.)
+TEST_PACKAGES=(
+  qemu-system-x86   # the VM test tier (device-mapper strategy)
+  linux-image-amd64 # the test VM's kernel, which has device-mapper
   debootstrap       # the real Debian 11/12/13 guests of scripts/boot-proof (scripts/images/debian-guest)
   xen-tools         # xen-create-image: the boot proof's xen-tools guests (scripts/images/xen-tools-guest)
   iputils-ping      # the boot proof pings each booted guest at its DHCP address
@@ -34,6 +39,11 @@ PACKAGES=(
   openssh-client    # ssh: Ansible's connection, dd | ssh disk transfers
   sshfs             # ansible/inspect.yml reads Xen hosts' image files read-only over sshfs
 )
+case "${1:-}" in
+  '') ;;
+  --test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--test]" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
