@@ -14,7 +14,7 @@ const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64 && ls /bo
 if (!isRoot) {
   t.fail('the integration tests need root');
 } else if (!haveQemu) {
-  t.test('--sandbox vm', { skip: 'qemu-system-x86_64 or a kernel in /boot is missing (scripts/setup.sh installs them)' }, async () => undefined);
+  t.test('--sandbox vm', { skip: 'qemu-system-x86_64 or a kernel in /boot is missing (scripts/setup.sh --test installs them)' }, async () => undefined);
 } else {
   const ws = workspace();
   t.teardown(() => ws.cleanup());
