@@ -12,6 +12,7 @@ import { rootFs } from '../tree/fs.js';
 import { renderDomainXml } from '../host/domain-xml.js';
 import { parseCidr, type Ipv4Net } from '../host/ipv4.js';
 import { freeBridgeName, readNetworkXml, readdressNetworkXml, renderNetworkXml } from '../host/network-xml.js';
+import { withHugepages } from '../host/domain-edit.js';
 import { nmcliCommands } from '../host/netconfig.js';
 import { configuredAddresses, detectNetStyle, HOST_EDITS, natClash, type HostContext } from '../host/prep.js';
 import { hugepagesFor, readMeminfo } from '../host/sysctl.js';
@@ -166,9 +167,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
     for (const g of hugeGuests) {
       const file = join(resolve(a['output-dir']), `${g.name}.xml`);
       const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-      const next = current
-        ? (/<hugepages\s*\/>/.test(current) ? current : current.replace(/(<\/currentMemory>\n?)/, '$1  <memoryBacking>\n    <hugepages/>\n  </memoryBacking>\n'))
-        : renderDomainXml(g, { hugepages: true }).xml;
+      const next = current ? withHugepages(current, file) : renderDomainXml(g, { hugepages: true }).xml;
       if (next === current) continue;
       await validateXml(next, 'domain');
       if (dryRun) actions.push(`would back ${g.name} with hugepages in ${file}`);

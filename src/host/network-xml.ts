@@ -1,6 +1,7 @@
 // libvirt network XML: the host-only network (no forwarding) and the default NAT
 // network, as the seed post writes them by hand. Pure.
 import { create } from 'xmlbuilder2';
+import { attr, kid, kids, parseXml, text, type El } from '../formats/xml.js';
 import { dhcpRange, netmask, prefixOf, type Ipv4Net } from './ipv4.js';
 
 export interface NetworkSpec {
@@ -22,13 +23,25 @@ export function renderNetworkXml(spec: NetworkSpec): string {
   return `${n.end({ prettyPrint: true, headless: true, indent: '  ' })}\n`;
 }
 
-/** What an existing network XML says: name, bridge, address. */
+/** The network's IPv4 <ip> (a network may also have an IPv6 one, before or after it). */
+function ipv4Of(root: El): El | undefined {
+  return kids(root, 'ip').find((ip) => (attr(ip, 'family') ?? 'ipv4') === 'ipv4' && /^\d+\.\d+\.\d+\.\d+$/.test(attr(ip, 'address') ?? ''));
+}
+
+/** What an existing network XML says: name, bridge, IPv4 address. */
 export function readNetworkXml(xml: string): { name?: string; bridge?: string; net?: Ipv4Net; uuid?: string } {
-  const name = /<name>([^<]*)<\/name>/.exec(xml)?.[1];
-  const uuid = /<uuid>([^<]*)<\/uuid>/.exec(xml)?.[1];
-  const bridge = /<bridge\b[^>]*\bname=['"]([^'"]+)['"]/.exec(xml)?.[1];
-  const ip = /<ip\b[^>]*\baddress=['"]([\d.]+)['"][^>]*?(?:\bnetmask=['"]([\d.]+)['"]|\bprefix=['"](\d+)['"])/.exec(xml);
-  const net = ip ? { address: ip[1], prefix: ip[3] ? Number(ip[3]) : prefixOf(ip[2] ?? '255.255.255.0') } : undefined;
+  let root: El;
+  try {
+    root = parseXml(xml).root;
+  } catch {
+    return {}; // not well-formed: nothing known about it
+  }
+  const name = text(kid(root, 'name'));
+  const uuid = text(kid(root, 'uuid'));
+  const bridge = attr(kid(root, 'bridge'), 'name');
+  const ip = ipv4Of(root);
+  const prefix = attr(ip, 'prefix');
+  const net = ip ? { address: attr(ip, 'address')!, prefix: prefix !== undefined ? Number(prefix) : prefixOf(attr(ip, 'netmask') ?? '255.255.255.0') } : undefined;
   return { ...(name ? { name } : {}), ...(uuid ? { uuid } : {}), ...(bridge ? { bridge } : {}), ...(net ? { net } : {}) };
 }
 
@@ -37,11 +50,19 @@ export function freeBridgeName(used: string[]): string {
   for (let i = 0; ; i++) if (!used.includes(`virbr${i}`)) return `virbr${i}`;
 }
 
-/** Moves a network XML's <ip> (and DHCP range) to a new net, keeping everything else. */
+/** Moves a network XML's IPv4 <ip> (and its DHCP range) to a new net, keeping everything else. */
 export function readdressNetworkXml(xml: string, net: Ipv4Net): string {
-  const range = dhcpRange(net);
-  let out = xml.replace(/(<ip\b[^>]*\baddress=['"])[\d.]+(['"])/, `$1${net.address}$2`);
-  out = out.replace(/(<ip\b[^>]*\bnetmask=['"])[\d.]+(['"])/, `$1${netmask(net.prefix)}$2`).replace(/(<ip\b[^>]*\bprefix=['"])\d+(['"])/, `$1${net.prefix}$2`);
-  out = out.replace(/(<range\b[^>]*\bstart=['"])[\d.]+(['"])/, `$1${range.start}$2`).replace(/(<range\b[^>]*\bend=['"])[\d.]+(['"])/, `$1${range.end}$2`);
-  return out;
+  const doc = parseXml(xml);
+  const ip = ipv4Of(doc.root);
+  if (!ip) return xml;
+  ip.setAttribute('address', net.address);
+  if (attr(ip, 'prefix') !== undefined) ip.setAttribute('prefix', String(net.prefix));
+  else ip.setAttribute('netmask', netmask(net.prefix));
+  const range = kid(kid(ip, 'dhcp'), 'range');
+  if (range) {
+    const r = dhcpRange(net);
+    range.setAttribute('start', r.start);
+    range.setAttribute('end', r.end);
+  }
+  return doc.toString();
 }

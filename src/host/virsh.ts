@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { withFile } from 'tmp-promise';
 import { CommandError, EnvironmentError, UserError } from '../errors.js';
 import { haveCommand, run } from '../run.js';
+import { readNetworkXml } from './network-xml.js';
 
 let chosenUri: string | undefined;
 
@@ -91,7 +92,7 @@ export async function networkBridges(): Promise<string[]> {
   const out: string[] = [];
   for (const name of r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
     const xml = await networkXml(name);
-    const b = xml && /<bridge\b[^>]*\bname=['"]([^'"]+)['"]/.exec(xml)?.[1];
+    const b = xml && readNetworkXml(xml).bridge;
     if (b) out.push(b);
   }
   return out;

@@ -3,21 +3,10 @@
 // written as the xm / xl config they mean and parsed by the config parser. Pure.
 import { create } from 'xmlbuilder2';
 import { InputError } from '../errors.js';
+import { attr, kid, kids, text, type El } from '../formats/xml.js';
 import { parseXenConfig } from './parse.js';
 import type { XenGuest } from './types.js';
 
-interface El {
-  tagName: string;
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-  childNodes: ArrayLike<{ nodeType: number }>;
-}
-
-const kids = (el: El | undefined, name?: string): El[] =>
-  el ? Array.from(el.childNodes).filter((n) => n.nodeType === 1).map((n) => n as unknown as El).filter((e) => !name || e.tagName === name) : [];
-const kid = (el: El | undefined, name: string): El | undefined => kids(el, name)[0];
-const text = (el: El | undefined) => el?.textContent?.trim() || undefined;
-const attr = (el: El | undefined, name: string) => el?.getAttribute(name) ?? undefined;
 
 /** KiB (or another libvirt unit) → MiB. */
 function mib(el: El | undefined): number | undefined {

@@ -5,6 +5,10 @@ import { freeBridgeName, readNetworkXml, readdressNetworkXml, renderNetworkXml }
 import { hostGrubDefault, natClash, sysctlConfBlock } from '../../src/host/prep.js';
 import { hugepagesFor, readMeminfo, renderSysctl } from '../../src/host/sysctl.js';
 import { validateXml } from '../helpers/validate.js';
+import { kids, one, parseXml, path } from '../helpers/xml.js';
+import { withHugepages } from '../../src/host/domain-edit.js';
+import { renderDomainXml } from '../../src/host/domain-xml.js';
+import { parseXenConfig } from '../../src/xen/parse.js';
 
 t.test('IPv4', async (t) => {
   t.same(parseCidr('192.168.100.1/24'), { address: '192.168.100.1', prefix: 24 });
@@ -88,4 +92,43 @@ t.test('the host boots its newest non-Xen kernel', async (t) => {
   t.match(after, /^default=2$/m);
   t.equal(hostGrubDefault(after), after);
   t.equal(hostGrubDefault('default=0\ntitle Xen\n\tkernel /xen.gz-1\n'), 'default=0\ntitle Xen\n\tkernel /xen.gz-1\n', 'no plain kernel: unchanged');
+});
+
+t.test('network XML with an IPv6 <ip> first: the IPv4 one is read and moved, the IPv6 one kept', async (t) => {
+  const xml = `<network>
+  <name>dual</name>
+  <bridge name='virbr7' stp='on' delay='0'/>
+  <ip family='ipv6' address='2001:db8:ca2:2::1' prefix='64'/>
+  <ip address='192.168.130.1' prefix='24'>
+    <dhcp>
+      <range start='192.168.130.2' end='192.168.130.254'/>
+    </dhcp>
+  </ip>
+</network>
+`;
+  t.same(readNetworkXml(xml), { name: 'dual', bridge: 'virbr7', net: { address: '192.168.130.1', prefix: 24 } });
+  const moved = readdressNetworkXml(xml, { address: '10.9.0.1', prefix: 24 });
+  t.same(readNetworkXml(moved).net, { address: '10.9.0.1', prefix: 24 }, 'prefix= kept as prefix=');
+  t.match(moved, /<ip family="ipv6" address="2001:db8:ca2:2::1" prefix="64"\/>/, 'the IPv6 address untouched');
+  t.match(moved, /<range start="10\.9\.0\.128" end="10\.9\.0\.254"\/>/);
+  t.same(readNetworkXml('<network><name>x</name'), {}, 'not well-formed: nothing known');
+  t.equal(readdressNetworkXml('<network><name>v6only</name><ip family="ipv6" address="fd00::1" prefix="64"/></network>', { address: '10.9.0.1', prefix: 24 }),
+    '<network><name>v6only</name><ip family="ipv6" address="fd00::1" prefix="64"/></network>', 'no IPv4 <ip>: unchanged');
+});
+
+t.test('hugepages added to a written domain through the XML parser', async (t) => {
+  const domain = renderDomainXml(parseXenConfig('name = "h1"\nmemory = 512\ndisk = [ "file:/img,xvda,w" ]\n', 'h1.cfg'), {}).xml;
+  const once = withHugepages(domain, 'h1.xml');
+  const d = parseXml(once);
+  t.ok(one(d, 'memoryBacking/hugepages'), '<memoryBacking><hugepages/>');
+  const names = kids(d).map((e) => e.tagName);
+  t.equal(names[names.indexOf('memoryBacking') - 1], 'currentMemory', 'right after <currentMemory>, where the schema wants it');
+  t.equal(withHugepages(once, 'h1.xml'), once, 'idempotent');
+  t.ok(validateXml(once, 'domain').ok, 'passes virt-xml-validate');
+  const locked = domain.replace('</currentMemory>', '</currentMemory>\n  <memoryBacking>\n    <locked/>\n  </memoryBacking>');
+  const both = parseXml(withHugepages(locked, 'h1.xml'));
+  t.equal(path(both, 'memoryBacking').length, 1, 'an existing <memoryBacking> gets the <hugepages/>, not a second one');
+  t.ok(one(both, 'memoryBacking/locked') && one(both, 'memoryBacking/hugepages'));
+  t.throws(() => withHugepages('<domain><name>x</name', 'bad.xml'), /bad\.xml is not well-formed XML/);
+  t.throws(() => withHugepages('<network/>', 'n.xml'), /n\.xml is not a libvirt domain/);
 });
