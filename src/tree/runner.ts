@@ -92,6 +92,12 @@ class EditRun<C> {
   private restoring: Promise<string[]> | undefined;
   /** The disks whose start a command of this run changed (to put them back on failure). */
   private readonly regionDevices: Record<string, string> = {};
+  /**
+   * A dry run's files as they would be: each edit of a file sees what the edits before it
+   * would have made, and the diff shown at the end is one per file, from the file as it is
+   * to the file as it will be.
+   */
+  private readonly dryFiles = new Map<string, { before: string; after: string }>();
 
   constructor(private readonly fs: RootFs, private readonly ctx: C, private readonly opts: RunnerOptions) {
     this.backupDir = `${BACKUP_ROOT}/${opts.runId}`;
@@ -104,12 +110,23 @@ class EditRun<C> {
     return o;
   }
 
-  /** Records one change of an edit: the file, and its diff (shown as it is made). */
-  private change(outcome: EditOutcome, file: string, d: string): void {
+  /** Records one change of an edit: the file, and its diff (shown as it is made; a dry run's file diffs are shown per file at the end). */
+  private change(outcome: EditOutcome, file: string, d: string, perFileLater = false): void {
     outcome.changed = true;
     outcome.files.push(file);
     outcome.diff += d;
-    this.opts.onDiff?.(d);
+    if (!(perFileLater && this.opts.dryRun)) this.opts.onDiff?.(d);
+  }
+
+  /** A dry run: what FILE would hold after the edits so far (undefined when none changed it). */
+  private dryText(file: string): string | undefined {
+    return this.opts.dryRun ? this.dryFiles.get(file)?.after : undefined;
+  }
+
+  private dryChange(file: string, before: string, after: string): void {
+    if (!this.opts.dryRun) return;
+    const had = this.dryFiles.get(file);
+    this.dryFiles.set(file, { before: had ? had.before : before, after });
   }
 
   private putBack(m: Manifest): Promise<string[]> {
@@ -192,10 +209,11 @@ class EditRun<C> {
       const real = await fs.realGuestPath(path);
       if (!(await fs.isFile(real))) continue;
       seen = true;
-      const before = textOf((await fs.read(real))!, real);
+      const before = this.dryText(real) ?? textOf((await fs.read(real))!, real);
       const after = edit.apply(before, ctx, real);
       if (after === before) continue;
-      this.change(outcome, real, diffOf(real, before, after));
+      this.change(outcome, real, diffOf(real, before, after), true);
+      this.dryChange(real, before, after);
       if (opts.dryRun) continue;
       const entry = this.modifiedEntry(real) ?? (await this.backupModified(real, edit.id));
       atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
@@ -204,8 +222,9 @@ class EditRun<C> {
     }
     if (seen || !edit.create) return;
     const c = edit.create(ctx);
-    if (!c || (await fs.kind(c.path)) !== undefined) return;
-    this.change(outcome, c.path, diffOf(c.path, '', c.text));
+    if (!c || (await fs.kind(c.path)) !== undefined || this.dryText(c.path) !== undefined) return;
+    this.change(outcome, c.path, diffOf(c.path, '', c.text), true);
+    this.dryChange(c.path, '', c.text);
     if (!opts.dryRun) await this.create(edit.id, c.path, c.text, c.mode);
   }
 
@@ -224,7 +243,8 @@ class EditRun<C> {
         await this.record({ action: 'renamed', edit: edit.id, from: op.from, to: op.to });
         renameSync(await hostPathNoFollow(fs, op.from), await hostPathNoFollow(fs, op.to));
       } else {
-        this.change(outcome, op.path, diffOf(op.path, '', op.text));
+        this.change(outcome, op.path, diffOf(op.path, '', op.text), true);
+        this.dryChange(op.path, '', op.text);
         if (!opts.dryRun) await this.create(edit.id, op.path, op.text, op.mode);
       }
     }
@@ -335,6 +355,8 @@ class EditRun<C> {
 
   /** Every edit done: the manifest is marked complete. */
   async finish(): Promise<{ outcomes: EditOutcome[]; manifest?: Manifest }> {
+    // A dry run: one diff per file, from the file as it is to the file as it will be.
+    for (const [file, { before, after }] of this.dryFiles) if (after !== before) this.opts.onDiff?.(diffOf(file, before, after));
     if (this.manifest) {
       this.manifest.complete = true;
       await saveManifest(this.fs, this.backupDir, this.manifest);

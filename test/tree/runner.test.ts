@@ -88,6 +88,25 @@ t.test('dry-run writes nothing and returns the diffs', async (t) => {
   t.match(diffs.join(''), /rename \/etc\/rc\.d\/rc3\.d\/S05kudzu → \/etc\/rc\.d\/rc3\.d\/K95kudzu/);
 });
 
+t.test('a dry run shows one diff per file, from the file as it is to the file as it will be', async (t) => {
+  const root = sampleTree();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const diffs: string[] = [];
+  const dry = await applyEdits(rootFs(root), RHEL_EDITS, await contextFor(root), { dryRun: true, runId: 'x', label: 'test1', runInGuest: async () => undefined, onDiff: (d) => diffs.push(d) });
+  const grubDiffs = diffs.filter((d) => d.includes('+++ b/boot/grub/grub.conf'));
+  t.equal(grubDiffs.length, 1, 'grub.conf, changed by three edits, has one diff');
+  t.ok(['grub-default', 'grub-console', 'grub-clock'].every((id) => dry.outcomes.find((o) => o.id === id)?.changed), '(three edits change it)');
+  const original = readFileSync(join(root, 'boot/grub/grub.conf'), 'latin1');
+  // The real run on a copy: the dry run's one diff turns the original into exactly its result.
+  await applyEdits(rootFs(root), RHEL_EDITS, await contextFor(root), { dryRun: false, runId: 'y', label: 'test1', runInGuest: fakeMkinitrd(root, true) });
+  const converted = readFileSync(join(root, 'boot/grub/grub.conf'), 'latin1');
+  t.not(converted, original);
+  const { applyPatch } = await import('diff');
+  t.equal(applyPatch(original, grubDiffs[0]), converted, 'the diff goes from the file as it is to the file as it will be');
+  const files = diffs.map((d) => /^\+\+\+ b(\S+)/m.exec(d)?.[1]).filter(Boolean);
+  t.equal(new Set(files).size, files.length, 'no file has two diffs');
+});
+
 t.test('an initrd without virtio fails the conversion, and every change is put back', async (t) => {
   const root = sampleTree();
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
