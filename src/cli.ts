@@ -11,7 +11,7 @@ import { hostPrepCommand } from './commands/host-prep.js';
 import { demoCommand } from './commands/demo.js';
 import { domxmlCommand } from './commands/domxml.js';
 import { inspectCommand } from './commands/inspect.js';
-import { explainUnknown, suggestion } from './commands/suggest.js';
+import { explainUnknown } from './commands/suggest.js';
 import { packageVersion } from './paths.js';
 
 // yargs through its CommonJS entry: there its help is word-wrapped (wrap-ansi); the
@@ -71,9 +71,6 @@ function build(argv: string[]): Argv {
 
 const COMPLETION_DESCRIBE = 'Print a bash completion script (source it, or save it as /etc/bash_completion.d/xen2kvm)';
 
-/** The options that work without a command. */
-const GLOBAL_FLAGS = ['verbose', 'quiet', 'debug', 'help', 'version', 'v', 'q', 'h', 'V'];
-
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -88,16 +85,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   // `xen2kvm help [COMMAND]` is `xen2kvm [COMMAND] --help`.
   if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
-  // No command, but a mistyped global option (--versio): say what it looks like.
-  const first = argv.find((a) => !a.startsWith('-'));
-  const typo = argv.find((a) => /^--?[a-z]/.test(a) && !GLOBAL_FLAGS.includes(a.replace(/^-+/, '')));
-  if (first === undefined && typo) {
-    const s = suggestion(typo.replace(/^-+/, ''), GLOBAL_FLAGS);
-    if (s) {
-      log.error(`xen2kvm: Unknown argument: ${typo.replace(/^-+/, '')} (did you mean --${s}?)`);
-      return 2;
-    }
-  }
   try {
     await build(argv).parseAsync();
     return typeof process.exitCode === "number" ? process.exitCode : 0;

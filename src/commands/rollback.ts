@@ -4,7 +4,6 @@ import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { bootFilesOfRun, definedDomainOf, formatRuns, runsToUndo, summarizeRun, undoPlan } from '../tree/runs.js';
 import { setLibvirtUri, undoDefine } from '../host/virsh.js';
-import type { Manifest } from '../tree/manifest.js';
 import { listRuns, rollbackAll, rollbackGuest, sweepLeftovers, WRITTEN_DIRS } from '../tree/rollback.js';
 import { remountReadWrite } from '../guest/mount.js';
 import { diskDevices, openGuest } from '../guest/open.js';
@@ -58,14 +57,13 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       const rw = await remountReadWrite(attached, mounted, acq);
       const swept = await sweepLeftovers(rw.fs, WRITTEN_DIRS);
       for (const l of swept) log.info(`removed ${l}`);
+      // The runs undone (their manifests, as read before): the boot files and domains they made go too.
       if (a.all) {
         const all = await rollbackAll(rw.fs, diskDevices(attached));
-        const undone = runs.filter((r) => all?.runIds.includes(r.runId));
-        return all ? { runId: all.runIds.join(', '), done: [...swept, ...all.done], count: all.runIds.length, bootFiles: undone.flatMap(bootFilesOfRun), undone } : { runId: '', done: swept, count: 0, bootFiles: [], undone: [] };
+        return { done: [...swept, ...(all?.done ?? [])], undone: runs.filter((r) => all?.runIds.includes(r.runId)) };
       }
       const one = await rollbackGuest(rw.fs, a['run-id'], diskDevices(attached));
-      const undone = runs.filter((r) => r.runId === one?.runId);
-      return one ? { ...one, done: [...swept, ...one.done], count: 1, bootFiles: undone.flatMap(bootFilesOfRun), undone } : { runId: '', done: swept, count: 0, bootFiles: [], undone: [] };
+      return { done: [...swept, ...(one?.done ?? [])], undone: runs.filter((r) => r.runId === one?.runId) };
     });
     if (result === 'dry-run') return;
     if (!result) {
@@ -74,21 +72,23 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     }
     for (const d of result.done) log.verbose(d);
     // The kernel and initrd a direct-boot conversion copied to the host go with it.
-    for (const f of result.bootFiles) {
+    for (const f of result.undone.flatMap(bootFilesOfRun)) {
       if (!existsSync(f) || !lstatSync(f).isFile()) continue;
       unlinkSync(f);
       log.info(`removed ${f} (copied to the host for direct boot)`);
     }
     // The libvirt domain each undone run defined goes too (newest run first), unless --keep-domain.
-    for (const run of [...(result.undone as Manifest[])].reverse()) {
+    for (const run of [...result.undone].reverse()) {
       const d = definedDomainOf(run);
       if (!d) continue;
       const r = await undoDefine(d.name, a.connect ?? d.uri, d.previousXml, !!a['keep-domain']);
       for (const l of r.done) process.stdout.write(`Done: ${l}\n`);
       for (const l of r.advice) log.warn(l);
     }
-    if (result.count === 0) process.stdout.write(`No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.\n`);
-    else process.stdout.write(`Rolled back ${result.count > 1 ? `${result.count} runs (${result.runId})` : `run ${result.runId}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}\n`);
+    const count = result.undone.length;
+    const ids = result.undone.map((r) => r.runId).join(', ');
+    if (count === 0) process.stdout.write(`No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.\n`);
+    else process.stdout.write(`Rolled back ${count > 1 ? `${count} runs (${ids})` : `run ${ids}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}\n`);
   },
 };
 

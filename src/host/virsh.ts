@@ -19,9 +19,9 @@ export function setLibvirtUri(uri: string | undefined): void {
 }
 
 /** True when virsh exists and libvirtd answers. */
-export async function libvirtReachable(): Promise<boolean> {
+export async function libvirtReachable(uri = libvirtUri()): Promise<boolean> {
   if (!(await haveCommand('virsh'))) return false;
-  const r = await run('virsh', ['-c', libvirtUri(), 'uri'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
+  const r = await run('virsh', ['-c', uri, 'uri'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
   return !!r && r.exitCode === 0;
 }
 
@@ -173,8 +173,7 @@ export async function undoDefine(name: string, uri: string, previousXml: string 
     advice.push(`the libvirt domain ${name} is left defined (--keep-domain); virsh -c ${uri} undefine ${name} removes it`);
     return { done, advice };
   }
-  const r = await run('virsh', ['-c', uri, 'uri'], { allowFailure: true, timeoutMs: 15000 }).catch(() => undefined);
-  if (!r || r.exitCode !== 0) {
+  if (!(await libvirtReachable(uri))) {
     advice.push(`libvirt (${uri}) is not reachable, so the domain ${name} was left as it is; run virsh -c ${uri} undefine ${name}${previousXml ? ' and define the earlier domain again' : ''}`);
     return { done, advice };
   }

@@ -92,11 +92,7 @@ class EditRun<C> {
   private restoring: Promise<string[]> | undefined;
   /** The disks whose start a command of this run changed (to put them back on failure). */
   private readonly regionDevices: Record<string, string> = {};
-  /**
-   * A dry run's files as they would be: each edit of a file sees what the edits before it
-   * would have made, and the diff shown at the end is one per file, from the file as it is
-   * to the file as it will be.
-   */
+  /** A dry run's files as they would be (each edit sees the ones before it); one diff per file at the end. */
   private readonly dryFiles = new Map<string, { before: string; after: string }>();
 
   constructor(private readonly fs: RootFs, private readonly ctx: C, private readonly opts: RunnerOptions) {
@@ -110,12 +106,20 @@ class EditRun<C> {
     return o;
   }
 
-  /** Records one change of an edit: the file, and its diff (shown as it is made; a dry run's file diffs are shown per file at the end). */
-  private change(outcome: EditOutcome, file: string, d: string, perFileLater = false): void {
+  /** Records one change of an edit: the file, and its diff (shown as it is made). */
+  private change(outcome: EditOutcome, file: string, d: string, show = true): void {
     outcome.changed = true;
     outcome.files.push(file);
     outcome.diff += d;
-    if (!(perFileLater && this.opts.dryRun)) this.opts.onDiff?.(d);
+    if (show) this.opts.onDiff?.(d);
+  }
+
+  /** A change of a file's text ('' before: a new file); a dry run's diff is shown per file, by finish. */
+  private textChange(outcome: EditOutcome, file: string, before: string, after: string): void {
+    this.change(outcome, file, diffOf(file, before, after), !this.opts.dryRun);
+    if (!this.opts.dryRun) return;
+    const had = this.dryFiles.get(file);
+    this.dryFiles.set(file, { before: had ? had.before : before, after });
   }
 
   /** A dry run: what FILE would hold after the edits so far (undefined when none changed it). */
@@ -123,11 +127,6 @@ class EditRun<C> {
     return this.opts.dryRun ? this.dryFiles.get(file)?.after : undefined;
   }
 
-  private dryChange(file: string, before: string, after: string): void {
-    if (!this.opts.dryRun) return;
-    const had = this.dryFiles.get(file);
-    this.dryFiles.set(file, { before: had ? had.before : before, after });
-  }
 
   private putBack(m: Manifest): Promise<string[]> {
     return (this.restoring ??= restoreEntries(this.fs, this.backupDir, m, true, this.regionDevices));
@@ -212,8 +211,7 @@ class EditRun<C> {
       const before = this.dryText(real) ?? textOf((await fs.read(real))!, real);
       const after = edit.apply(before, ctx, real);
       if (after === before) continue;
-      this.change(outcome, real, diffOf(real, before, after), true);
-      this.dryChange(real, before, after);
+      this.textChange(outcome, real, before, after);
       if (opts.dryRun) continue;
       const entry = this.modifiedEntry(real) ?? (await this.backupModified(real, edit.id));
       atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
@@ -223,8 +221,7 @@ class EditRun<C> {
     if (seen || !edit.create) return;
     const c = edit.create(ctx);
     if (!c || (await fs.kind(c.path)) !== undefined || this.dryText(c.path) !== undefined) return;
-    this.change(outcome, c.path, diffOf(c.path, '', c.text), true);
-    this.dryChange(c.path, '', c.text);
+    this.textChange(outcome, c.path, '', c.text);
     if (!opts.dryRun) await this.create(edit.id, c.path, c.text, c.mode);
   }
 
@@ -243,8 +240,7 @@ class EditRun<C> {
         await this.record({ action: 'renamed', edit: edit.id, from: op.from, to: op.to });
         renameSync(await hostPathNoFollow(fs, op.from), await hostPathNoFollow(fs, op.to));
       } else {
-        this.change(outcome, op.path, diffOf(op.path, '', op.text), true);
-        this.dryChange(op.path, '', op.text);
+        this.textChange(outcome, op.path, '', op.text);
         if (!opts.dryRun) await this.create(edit.id, op.path, op.text, op.mode);
       }
     }

@@ -40,6 +40,7 @@ export function definedDomainOf(m: Manifest): { name: string; uri: string; previ
 }
 
 export function summarizeRun(m: Manifest): RunSummary {
+  const defined = definedDomainOf(m);
   return {
     runId: m.runId,
     created: m.created,
@@ -48,7 +49,7 @@ export function summarizeRun(m: Manifest): RunSummary {
     changes: m.entries.length,
     edits: [...new Set(m.entries.map((e) => e.edit))],
     bootFiles: bootFilesOfRun(m),
-    ...(definedDomainOf(m) ? { definedDomain: definedDomainOf(m)!.name } : {}),
+    ...(defined ? { definedDomain: defined.name } : {}),
   };
 }
 

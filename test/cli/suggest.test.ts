@@ -29,7 +29,7 @@ t.test('the CLI suggests, exits 2, and takes `help COMMAND`', async (t) => {
   const cases: [string[], RegExp][] = [
     [['convert', '--bridg', 'x', 'cfg'], /Unknown argument: bridg \(--bridg: did you mean --bridge\?\)/],
     [['inspect', '--jsn', 'cfg'], /Unknown argument: jsn \(--jsn: did you mean --json\?\)/],
-    [['--versio'], /Unknown argument: versio \(did you mean --version\?\)/],
+    [['--versio'], /Unknown argument: versio \(--versio: did you mean --version\?\)/],
     [['convrt'], /Did you mean convert\?/],
     [['rollback', '--dryrun', 'cfg'], /did you mean --dry-run\?/],
   ];
