@@ -8,29 +8,34 @@ import { join } from 'node:path';
 import { Listr } from 'listr2';
 import { checkInterrupted, interruption } from './cleanup.js';
 import { convertGuest, type ConvertOptions, type ConvertResult } from './convert.js';
-import { describeError, InterruptedError } from './errors.js';
+import { describeError, InterruptedError, type Warning } from './errors.js';
+import { errorEntry, OUTCOME_WORDS, succeeded, type ErrorEntry, type GuestOutcome } from './report/contract.js';
 import { getLogLevel, setLogLevel } from './log.js';
 
-/** How one guest of a batch ended. */
-export type GuestOutcome = 'converted' | 'already converted' | 'would change' | 'nothing to change' | 'failed' | 'interrupted' | 'not started';
+export { succeeded, type GuestOutcome } from './report/contract.js';
 
-/** Is this outcome a success? Decided here once (the batch summary and the exit code ask). */
-export function succeeded(outcome: GuestOutcome): boolean {
-  return outcome === 'converted' || outcome === 'already converted' || outcome === 'would change' || outcome === 'nothing to change';
-}
-
+/** One guest's entry in convert's report (the JSON contract's `guests[]`, one guest or a batch alike). */
 export interface GuestResult {
   guest: string;
   config: string;
   result: GuestOutcome;
+  /** The result in a sentence, for people. */
+  summary: string;
   changes: number;
   seconds: number;
   next: string;
-  error?: string;
   runId?: string;
+  kernel?: string;
   domainXml?: string;
-  edits?: { id: string; changed: boolean; files: string[] }[];
-  warnings?: string[];
+  bootFiles?: string[];
+  libvirt?: string[];
+  disks?: ConvertResult['disks'];
+  edits?: { id: string; changed: boolean; files: string[]; note?: string; diff?: string }[];
+  timings?: Record<string, number>;
+  /** What the domain was rendered from besides the config (the sandbox renders it again on the host). */
+  domain?: ConvertResult['domain'];
+  warnings: Warning[];
+  errors: ErrorEntry[];
 }
 
 export interface BatchGuest {
@@ -111,16 +116,41 @@ export function configName(path: string): string | undefined {
   }
 }
 
-function outcome(r: ConvertResult, started: number, config: string): GuestResult {
+/** A finished conversion as its report entry. */
+export function outcome(r: ConvertResult, started: number, config: string, configWarnings: Warning[] = []): GuestResult {
   const changes = r.edits.filter((e) => e.changed).length;
-  const result: GuestResult['result'] = r.dryRun ? (r.changed ? 'would change' : 'nothing to change') : r.changed ? 'converted' : 'already converted';
+  const result: GuestOutcome = r.dryRun ? (r.changed ? 'would-convert' : 'nothing-to-change') : r.changed ? 'converted' : 'already-converted';
+  const summary = {
+    'would-convert': `would change ${changes} thing(s) in ${r.guest} (dry run: nothing was written)`,
+    'nothing-to-change': `${r.guest} needs no change (dry run)`,
+    'converted': `${r.guest} converted: ${changes} change(s); kernel ${r.kernel} boots under KVM`,
+    'already-converted': `${r.guest} was already converted: nothing in the guest needed changing`,
+  }[result as 'converted'];
   return {
-    guest: r.guest, config, result, changes, seconds: (Date.now() - started) / 1000,
+    guest: r.guest, config, result, summary, changes, seconds: (Date.now() - started) / 1000,
     next: r.dryRun ? `xen2kvm convert ${config}` : r.libvirt ? `virsh start ${r.guest}` : r.domainXml ? `virsh define ${r.domainXml}` : '',
     ...(r.runId ? { runId: r.runId } : {}),
+    kernel: r.kernel,
     ...(r.domainXml ? { domainXml: r.domainXml } : {}),
-    edits: r.edits.map((e) => ({ id: e.id, changed: e.changed, files: e.files })),
-    warnings: r.warnings,
+    ...(r.bootFiles?.length ? { bootFiles: r.bootFiles } : {}),
+    ...(r.libvirt ? { libvirt: r.libvirt } : {}),
+    disks: r.disks,
+    edits: r.edits.map((e) => ({ id: e.id, changed: e.changed, files: e.files, ...(e.note ? { note: e.note } : {}), ...(e.diff ? { diff: e.diff } : {}) })),
+    timings: r.timings,
+    domain: r.domain,
+    warnings: [...configWarnings, ...r.warnings],
+    errors: [],
+  };
+}
+
+/** A conversion that threw, as its report entry. */
+export function failedOutcome(g: { name: string; config: string; guest?: { warnings: Warning[] } }, err: unknown, started: number): GuestResult {
+  const interrupted = err instanceof InterruptedError;
+  const text = describeError(err, false);
+  return {
+    guest: g.name, config: g.config, result: interrupted ? 'interrupted' : 'failed', summary: text.text.replace(/^xen2kvm: /, '').split('\n')[0], changes: 0,
+    seconds: (Date.now() - started) / 1000, next: interrupted ? 'run xen2kvm convert again' : 'fix the cause, then convert it again (xen2kvm inspect helps)',
+    warnings: g.guest?.warnings ?? [], errors: [errorEntry(err, text.exitCode)],
   };
 }
 
@@ -145,14 +175,9 @@ async function runQueue(guests: BatchGuest[], opts: ConvertOptions, jobs: number
     try {
       checkInterrupted();
       const r = await convertGuest(g.guest, { ...opts, printDiffs: false, progress: stage });
-      results.set(g.config, outcome(r, started, g.config));
+      results.set(g.config, outcome(r, started, g.config, g.guest.warnings));
     } catch (e) {
-      const interruptedRun = e instanceof InterruptedError;
-      const text = describeError(e, false).text.replace(/^xen2kvm: /, '');
-      results.set(g.config, {
-        guest: g.name, config: g.config, result: interruptedRun ? 'interrupted' : 'failed', changes: 0,
-        seconds: (Date.now() - started) / 1000, next: interruptedRun ? 'run xen2kvm convert again' : 'fix the cause, then convert it again (xen2kvm inspect helps)', error: text,
-      });
+      results.set(g.config, failedOutcome(g, e, started));
       throw e;
     }
   };
@@ -165,7 +190,7 @@ async function runQueue(guests: BatchGuest[], opts: ConvertOptions, jobs: number
           task.output = s;
         });
         const r = results.get(g.config)!;
-        task.title = `${g.name}: ${r.result}${r.changes ? ` (${r.changes} edits)` : ''}, ${r.seconds.toFixed(1)} s`;
+        task.title = `${g.name}: ${OUTCOME_WORDS[r.result]}${r.changes ? ` (${r.changes} edits)` : ''}, ${r.seconds.toFixed(1)} s`;
       },
     })), { concurrent: jobs, exitOnError: false, rendererOptions: { collapseErrors: false } });
     await list.run().catch(() => undefined);
@@ -178,18 +203,18 @@ async function runQueue(guests: BatchGuest[], opts: ConvertOptions, jobs: number
         say(`${stamp()} ${g.name}: started`);
         await convertOne(g, (s) => say(`${stamp()} ${g!.name}: ${s}`)).catch(() => undefined);
         const r = results.get(g.config)!;
-        say(`${stamp()} ${g.name}: ${r.result}${r.error ? ` — ${r.error.split('\n')[0]}` : ''} (${r.seconds.toFixed(1)} s)`);
+        say(`${stamp()} ${g.name}: ${OUTCOME_WORDS[r.result]}${r.errors.length ? ` — ${r.summary}` : ''} (${r.seconds.toFixed(1)} s)`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(jobs, guests.length) }, worker));
   }
-  return guests.map((g) => results.get(g.config) ?? { guest: g.name, config: g.config, result: 'not started', changes: 0, seconds: 0, next: 'run xen2kvm convert again' });
+  return guests.map((g) => results.get(g.config) ?? { guest: g.name, config: g.config, result: 'not-started', summary: `${g.name} was not started (the batch was interrupted)`, changes: 0, seconds: 0, next: 'run xen2kvm convert again', warnings: [], errors: [] });
 }
 
 /** The summary table. */
 export function formatSummary(results: GuestResult[], dryRun = false): string {
   const rows = [['GUEST', 'RESULT', 'CHANGES', 'TIME', 'NEXT']];
-  for (const r of results) rows.push([r.guest, r.result, String(r.changes), `${r.seconds.toFixed(1)} s`, r.error ? `${r.error.split('\n')[0]}` : r.next]);
+  for (const r of results) rows.push([r.guest, OUTCOME_WORDS[r.result], String(r.changes), `${r.seconds.toFixed(1)} s`, r.errors.length ? r.summary : r.next]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  '));
   const failed = results.filter((r) => r.result === 'failed').length;

@@ -2,7 +2,8 @@
 // turns errors into exit codes (0 ok, 1 command failed, 2 bad input, 70 bug).
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
-import { describeError, errorObject, UserError } from './errors.js';
+import { describeError, UserError } from './errors.js';
+import { errorEntry, isReported, jsonDocument, jsonText } from './report/contract.js';
 import { log, setLogLevel } from './log.js';
 import { cleanupCommand } from './commands/cleanup.js';
 import { convertCommand, listEditsCommand } from './commands/convert.js';
@@ -22,6 +23,7 @@ export interface GlobalArgs {
   verbose?: boolean;
   quiet?: boolean;
   debug?: boolean;
+  json?: boolean;
 }
 
 function build(argv: string[]): Argv {
@@ -32,6 +34,7 @@ function build(argv: string[]): Argv {
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show the commands run and other details' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Show only errors' })
     .option('debug', { type: 'boolean', describe: 'Show everything, with stack traces on errors' })
+    .option('json', { type: 'boolean', describe: 'Print the result as one JSON object on stdout (schemaVersion 1; see the README)' })
     .middleware((a: GlobalArgs) => setLogLevel(a.debug ? 'debug' : a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'normal'))
     .command(domxmlCommand)
     .command(inspectCommand)
@@ -91,8 +94,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const { exitCode, text } = describeError(err, debug);
     log.error(text);
-    // Scripts that asked for JSON get the error as JSON on stdout too.
-    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: errorObject(err, exitCode) }, null, 2)}\n`);
+    // Scripts that asked for JSON get the error as JSON on stdout too (unless the command's own document already said it).
+    if (argv.includes('--json') && !isReported(err)) {
+      const command = argv.find((x) => !x.startsWith('-')) ?? '';
+      process.stdout.write(jsonText(jsonDocument(command, {}, { errors: [errorEntry(err, exitCode)] })));
+    }
     return exitCode;
   }
 }

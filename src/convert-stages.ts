@@ -2,7 +2,7 @@
 // inspect, plan, apply, detach, writeHost. Each one does one job and says so.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from './errors.js';
+import { UserError, warning, type Warning } from './errors.js';
 import { familyByKey, familyOf, supportedFamilies, type Family } from './families/index.js';
 import { buildEditContext, initrdPath, kvmKernelArgs } from './edits/context.js';
 import type { EditContext, HostSide } from './edits/types.js';
@@ -74,7 +74,7 @@ export interface ConvertResult {
   dryRun: boolean;
   kernel: string;
   edits: EditOutcome[];
-  warnings: string[];
+  warnings: Warning[];
   /** Where the domain XML went (absent in dry-run). */
   domainXml?: string;
   /** Kernel and initrd copied out of the guest for direct boot. */
@@ -91,12 +91,18 @@ export interface ConvertResult {
   domain: { guestMacs: (string | undefined)[]; directBootCmdline?: string };
 }
 
+/** A warning with its key in RunState.warnings. */
+export function keyed(w: Warning): [string, Warning] {
+  return [w.message, w];
+}
+
 /** What the stages of one run share. */
 export interface RunState {
   guest: XenGuest;
   opts: ConvertOptions;
   runId: string;
-  warnings: Set<string>;
+  /** Each warning once (keyed by its sentence). */
+  warnings: Map<string, Warning>;
   timings: Record<string, number>;
   clock: number;
   /** Runs an earlier, interrupted conversion left in the guest, and leftovers of killed writes. */
@@ -162,7 +168,7 @@ export async function decideBoot(run: RunState, opened: Opened, facts: GuestFact
   const choice = chooseBootMode(run.opts.boot ?? 'auto', { ...(opened.configDirect ? { configDirect: opened.configDirect } : {}), partitioned: !!disk?.table, ...(opened.mbr ? { mbr: opened.mbr } : {}) }, facts);
   run.boot = choice.boot;
   opened.directBoot = choice.boot === 'direct';
-  if (opened.mbr && mbrProblem(opened.mbr)) run.warnings.add(`boot ${choice.boot}: ${choice.why} (under Xen the guest booted through ${run.guest.bootloader})`);
+  if (opened.mbr && mbrProblem(opened.mbr)) run.warnings.set(...keyed(warning('mbr-boot', `boot ${choice.boot}: ${choice.why} (under Xen the guest booted through ${run.guest.bootloader})`)));
   log.verbose(`boot: ${choice.boot} — ${choice.why}`);
   run.host = await hostSide(run.guest, { machine: run.opts.domain.machine ?? 'pc', hvmVirtio: !!run.opts.domain.hvmVirtio, dryRun: run.opts.dryRun }, opened, choice.boot);
 }
@@ -175,7 +181,7 @@ export async function inspect(run: RunState, opened: Opened): Promise<GuestFacts
   // An earlier conversion killed half-way: said now, undone and done again in the apply stage.
   run.interrupted = (await listRuns(opened.mounted.fs)).filter((r) => !r.complete);
   run.leftovers = await sweepLeftovers(opened.mounted.fs, WRITTEN_DIRS, true);
-  for (const r of run.interrupted) run.warnings.add(`an earlier conversion (run ${r.runId}) was interrupted; ${run.opts.dryRun ? 'a real run puts its changes back and converts the guest again' : 'its changes were put back and the guest converted again'}`);
+  for (const r of run.interrupted) run.warnings.set(...keyed(warning('interrupted-run', `an earlier conversion (run ${r.runId}) was interrupted; ${run.opts.dryRun ? 'a real run puts its changes back and converts the guest again' : 'its changes were put back and the guest converted again'}`)));
   const facts = await inspectGuest(opened.mounted.fs, decompressWith(externalDecompress), familyOf);
   // A guest that boots dom0's kernel: that kernel (read from the Xen host's files, checked) is the one it boots.
   if (bootsDom0Kernel(run.guest)) {
@@ -225,7 +231,7 @@ export async function apply(run: RunState, opened: Opened, facts: GuestFacts, pl
 /** The guest's Xen names the edits leave (in a dry run: those in files no planned edit changes), as warnings. */
 export async function sweep(run: RunState, opened: Opened, planned: EditPass): Promise<void> {
   const changing = run.opts.dryRun ? planned.outcomes.flatMap((o) => o.files) : [];
-  for (const w of await xenNamesLeft(opened.current.fs, changing)) run.warnings.add(w);
+  for (const w of await xenNamesLeft(opened.current.fs, changing)) run.warnings.set(...keyed(w));
 }
 
 /** A guest without a boot loader of its own boots its kernel directly: copy kernel and initrd to the host. */
@@ -265,7 +271,7 @@ export async function writeHost(run: RunState, side: { planned: EditPass; done: 
   // Rendered once, checked against libvirt's schema, written (host/domain-file.ts, as --sandbox vm does).
   const rendered = await writeDomain(guest, { ...opts.domain, guestMacs: done.guestMacs }, opts.dryRun ? undefined : opts.outputDir,
     side.directBoot && done.cmdline ? { bootDir: opts.bootDir ?? BOOT_DIR, cmdline: done.cmdline } : undefined);
-  for (const w of rendered.warnings) warnings.add(w);
+  for (const w of rendered.warnings) warnings.set(...keyed(w));
   const domainXml = rendered.file;
   opts.progress?.('writing the domain');
   const libvirt = opts.define && !opts.dryRun ? await registerDomain(guest.name, rendered.xml, domainXml!, !!opts.autostart) : undefined;
@@ -276,7 +282,7 @@ export async function writeHost(run: RunState, side: { planned: EditPass; done: 
     dryRun: opts.dryRun,
     kernel: done.kernel.version,
     edits: done.outcomes,
-    warnings: [...warnings],
+    warnings: [...warnings.values()],
     ...(domainXml ? { domainXml } : {}),
     ...(side.bootFiles.length ? { bootFiles: side.bootFiles } : {}),
     ...(libvirt ? { libvirt } : {}),
@@ -295,7 +301,7 @@ export function conversionSettings(opts: Pick<ConvertOptions, 'serialSpeed' | 'c
 
 async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, write: boolean, acq: Acquirer, onDiff?: (d: string) => void): Promise<EditPass> {
   const { guest, opts, warnings } = run;
-  const ctx = editContext(guest, facts, opts, (w) => warnings.add(w), run);
+  const ctx = editContext(guest, facts, opts, (w) => warnings.set(...keyed(w)), run);
   // A dom0 ramdisk that has virtio boots as it is: no initrd is built in the guest.
   const edits = selectEdits(familyByKey(facts.family)!, opts).filter((e) => e.id !== 'initrd' || !run.dom0?.initrdHasVirtio);
   log.info(`${write ? 'applying' : 'planning'} ${edits.length} edits…`);
@@ -317,7 +323,7 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
     ...(onDiff ? { onDiff } : {}),
   });
   const macs = reconcileMacs(guest.nics.map((n) => n.mac), await ifcfgMacs(mount.fs, ctx.family.network));
-  for (const w of macs.warnings) warnings.add(w);
+  for (const w of macs.warnings) warnings.set(...keyed(w));
   const grubText = facts.bootloader.config ? await mount.fs.readText(facts.bootloader.config, 16 * 1024 * 1024) : undefined;
   return {
     outcomes, ...(manifest ? { manifest } : {}), kernel: ctx.kernel, initrdPath: initrdPath(ctx), guestMacs: macs.macs,
@@ -327,7 +333,7 @@ async function editPass(run: RunState, mount: MountedGuest, facts: GuestFacts, w
 }
 
 
-function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: string) => void, run?: RunState): EditContext {
+function editContext(guest: XenGuest, facts: GuestFacts, opts: ConvertOptions, warn: (w: Warning) => void, run?: RunState): EditContext {
   const family = familyByKey(facts.family);
   if (!family) {
     throw new UserError(

@@ -11,7 +11,7 @@ import type { XenGuest } from './xen/types.js';
 export type { ConvertOptions, ConvertResult } from './convert-stages.js';
 
 export async function convertGuest(guest: XenGuest, opts: ConvertOptions): Promise<ConvertResult> {
-  const run: RunState = { guest, opts, runId: newRunId(), warnings: new Set(), timings: {}, clock: Date.now() };
+  const run: RunState = { guest, opts, runId: newRunId(), warnings: new Map(), timings: {}, clock: Date.now() };
   // 1. The Xen config, already parsed: refuse what KVM cannot express before touching a disk.
   const domain = planDomain(guest, opts.domain);
   const side = await withSession(`convert ${guest.file}`, async (acq) => {

@@ -10,6 +10,16 @@ export class UserError extends Error {
   }
 }
 
+/** A warning: a stable code for programs (kebab-case, listed in the README) and the sentence for people. */
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+export function warning(code: string, message: string): Warning {
+  return { code, message };
+}
+
 /** One problem found in an input file, located by line and column (1-based). */
 export interface Problem {
   file: string;
@@ -115,12 +125,4 @@ export function describeError(err: unknown, debug: boolean): { exitCode: number;
     exitCode: 70,
     text: `xen2kvm: internal error: ${msg}\nThis is a bug in xen2kvm; please report it with the output of --debug.${debug ? trace : ''}`,
   };
-}
-
-/** An error as data, for --json: its kind, message, advice and exit code. */
-export function errorObject(err: unknown, exitCode: number): { kind: string; message: string; advice?: string; exitCode: number } {
-  const kind = err instanceof UserError ? 'user' : err instanceof InterruptedError ? 'interrupted' : err instanceof CommandError ? 'command' : 'internal';
-  const message = err instanceof Error ? err.message : String(err);
-  const advice = err instanceof UserError || err instanceof CommandError ? err.advice : undefined;
-  return { kind, message, ...(advice ? { advice } : {}), exitCode };
 }

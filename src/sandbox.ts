@@ -115,7 +115,7 @@ async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOpt
     if (report) result.report = JSON.parse(fix(report)) as Record<string, unknown>;
     // The domain is rendered again here, from the config and what the run inside learned:
     // inside, the disks were the VM's /dev/vdX; the host's domain names the real images.
-    const learned = result.report?.domain as { guestMacs: (string | undefined)[]; directBootCmdline?: string } | undefined;
+    const learned = (result.report?.guests as { domain?: unknown }[] | undefined)?.[0]?.domain as { guestMacs: (string | undefined)[]; directBootCmdline?: string } | undefined;
     if (!opts.dryRun && r.exitCode === 0 && learned) {
       result.domainXml = (await writeDomain(guest, { ...opts.domain, guestMacs: learned.guestMacs }, opts.outputDir,
         learned.directBootCmdline ? { bootDir: opts.bootDir, cmdline: learned.directBootCmdline } : undefined)).file;

@@ -5,6 +5,7 @@ import type { CommandModule } from 'yargs';
 import { describeAcquisition, pidAlive, readJournals } from '../image/journal.js';
 import { undoAcquisition } from '../image/acquire.js';
 import { log } from '../log.js';
+import { jsonDocument, jsonText } from '../report/contract.js';
 
 export interface CleanupResult {
   runs: number;
@@ -40,7 +41,7 @@ export async function cleanupDeadRuns(dryRun = false): Promise<CleanupResult> {
   return result;
 }
 
-export const cleanupCommand: CommandModule<object, { 'dry-run'?: boolean }> = {
+export const cleanupCommand: CommandModule<object, { 'dry-run'?: boolean; json?: boolean }> = {
   command: 'cleanup',
   describe: 'Undo what killed xen2kvm runs left attached or mounted',
   builder: (y) =>
@@ -51,6 +52,12 @@ export const cleanupCommand: CommandModule<object, { 'dry-run'?: boolean }> = {
   handler: async (a) => {
     const dryRun = a['dry-run'] === true;
     const r = await cleanupDeadRuns(dryRun);
+    if (r.failed.length > 0) process.exitCode = 1;
+    if (a.json) {
+      const errors = r.failed.map((f) => ({ code: 'command-failed' as const, message: `could not undo ${f}`, exitCode: 1 }));
+      process.stdout.write(jsonText(jsonDocument('cleanup', { dryRun, runs: r.runs, [dryRun ? 'wouldUndo' : 'undone']: r.undone }, { errors })));
+      return;
+    }
     if (r.runs === 0) {
       log.info('nothing to clean up');
       return;
@@ -61,6 +68,5 @@ export const cleanupCommand: CommandModule<object, { 'dry-run'?: boolean }> = {
     }
     for (const u of r.undone) log.info(`undone: ${u}`);
     for (const f of r.failed) log.error(`xen2kvm: could not undo ${f}`);
-    if (r.failed.length > 0) process.exitCode = 1;
   },
 };

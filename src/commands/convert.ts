@@ -3,11 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { convertGuest, type ConvertOptions } from '../convert.js';
-import { configName, formatSummary, freeLoopDevices, runBatch, succeeded, xendDomainConfigs, xenDirConfigs } from '../batch.js';
+import { configName, failedOutcome, formatSummary, freeLoopDevices, outcome, runBatch, succeeded, xendDomainConfigs, xenDirConfigs, type GuestResult } from '../batch.js';
+import { jsonDocument, jsonText, reported } from '../report/contract.js';
 import { interruption } from '../cleanup.js';
 import { atomicWrite } from '../tree/files.js';
 import { FAMILIES } from '../families/index.js';
-import { EnvironmentError, InterruptedError, UserError } from '../errors.js';
+import { EnvironmentError, InterruptedError, UserError, warning, type Warning } from '../errors.js';
 import { log } from '../log.js';
 import { attachOptions, checkOutputPath, dom0Options, dom0Settings, type Dom0Args, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
@@ -58,7 +59,6 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       .option('serial-speed', { type: 'number', default: 115200, describe: 'Serial console speed (the seed post uses 9600)' })
       .option('clock-fix', { type: 'boolean', default: true, describe: 'RHEL 5.0-5.3: add divider=10 notsc and enable ntpd (--no-clock-fix to skip)' })
       .option('only', { type: 'string', describe: 'Apply only these edits (comma-separated ids; see xen2kvm list-edits)' })
-      .option('json', { type: 'boolean', describe: 'Print the result (or a batch\'s report) as JSON on stdout' })
       .option('report', { type: 'string', describe: 'Write the result (or a batch\'s report) as JSON into FILE' })
       .option('define', { type: 'boolean', describe: 'Register the domain with libvirt (virsh define, after virt-xml-validate)' })
       .option('autostart', { type: 'boolean', describe: 'With --define: start the domain when the host boots (virsh autostart)' })
@@ -151,14 +151,27 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       return;
     }
 
+    // One guest or a batch: one report shape (the JSON contract's guests[]).
+    const started = new Date();
+    const commandWarnings: Warning[] = [];
+    const report = (entries: GuestResult[], jobs: number) => jsonText(jsonDocument('convert', { started: started.toISOString(), dryRun: options.dryRun, jobs, guests: entries }, { ok: entries.every((r) => succeeded(r.result)), warnings: commandWarnings }));
     if (guests.length === 1 && !a.all) {
-      const result = await convertGuest(guests[0].guest, options);
-      const { xml: _xml, ...rest } = result;
-      const text = `${JSON.stringify(rest, null, 2)}\n`;
+      const g = guests[0];
+      let result;
+      try {
+        result = await convertGuest(g.guest, options);
+      } catch (e) {
+        const text = report([failedOutcome(g, e, started.getTime())], 1);
+        if (jsonFile) atomicWrite(jsonFile, text, 0o644);
+        if (!a.json) throw e;
+        process.stdout.write(text);
+        throw reported(e);
+      }
+      const text = report([outcome(result, started.getTime(), g.config, g.guest.warnings)], 1);
       if (jsonFile) atomicWrite(jsonFile, text, 0o644);
       process.stdout.write(a.json ? text : formatResult(result));
       // Warnings on stderr, in text and JSON mode alike (JSON also has them in "warnings").
-      for (const w of result.warnings) log.warn(w);
+      for (const w of result.warnings) log.warn(w.message);
       return;
     }
 
@@ -168,17 +181,18 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     if (free < jobs * 6) {
       const fit = Math.max(1, Math.floor(free / 6));
       if (fit < jobs) {
-        log.warn(`only ${free} loop devices are free; converting ${fit} guest(s) at a time instead of ${jobs}`);
+        commandWarnings.push(warning('few-loop-devices', `only ${free} loop devices are free; converting ${fit} guest(s) at a time instead of ${jobs}`));
+        log.warn(commandWarnings[commandWarnings.length - 1].message);
         jobs = fit;
       }
     }
     const interactive = !!process.stderr.isTTY && !a.json && !a.verbose;
     const results = await runBatch(guests, options, jobs, interactive);
-    const report = { started: new Date().toISOString(), dryRun: options.dryRun, jobs, guests: results };
-    if (jsonFile) atomicWrite(jsonFile, `${JSON.stringify(report, null, 2)}\n`, 0o644);
-    process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : formatSummary(results, options.dryRun));
+    const text = report(results, jobs);
+    if (jsonFile) atomicWrite(jsonFile, text, 0o644);
+    process.stdout.write(a.json ? text : formatSummary(results, options.dryRun));
     // Every guest's warnings on stderr, under the table.
-    for (const r of results) for (const w of r.warnings ?? []) log.warn(`${r.guest}: ${w}`);
+    for (const r of results) for (const w of r.warnings) log.warn(`${r.guest}: ${w.message}`);
     const sig = interruption();
     if (sig) throw new InterruptedError(sig);
     if (results.some((r) => !succeeded(r.result))) process.exitCode = 1;
@@ -200,16 +214,21 @@ async function convertSandboxed(guest: XenGuest, a: ConvertArgs, options: Conver
   if (options.define && r.domainXml) {
     for (const l of await registerDomain(guest.name, readFileSync(r.domainXml, 'utf8'), r.domainXml, !!options.autostart)) process.stdout.write(`Done: ${l}\n`);
   }
-  const ms = (r.report?.timings as Record<string, number> | undefined) ?? {};
+  const ms = (r.report?.guests as { timings?: Record<string, number> }[] | undefined)?.[0]?.timings ?? {};
   const inside = Object.values(ms).reduce((n, x) => n + x, 0) / 1000;
   if (!a.json) process.stdout.write(`Sandbox: the conversion ran in a throwaway VM: ${r.seconds.toFixed(0)} s in all (of which the conversion inside ${inside.toFixed(1)} s, under qemu's emulation); the same guest converted on the host takes about a second (npm run bench).\n`);
 }
 
-export const listEditsCommand: CommandModule<object, object> = {
+export const listEditsCommand: CommandModule<object, { json?: boolean }> = {
   command: 'list-edits',
   describe: 'List the guest edits convert makes, per family, in order',
   builder: (y) => y.example('$0 list-edits', 'The edit ids --only takes') as never,
-  handler: () => {
+  handler: (a) => {
+    if (a.json) {
+      const families = FAMILIES.map((f) => ({ family: f.key, label: f.label, edits: f.edits.map((e) => ({ id: e.id, describe: e.describe })) }));
+      process.stdout.write(jsonText(jsonDocument('list-edits', { families })));
+      return;
+    }
     const width = Math.max(...FAMILIES.flatMap((f) => f.edits.map((e) => e.id.length)));
     FAMILIES.forEach((family, i) => {
       process.stdout.write(`${i ? '\n' : ''}${family.label}:\n`);

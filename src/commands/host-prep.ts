@@ -7,7 +7,8 @@ import type { CommandModule } from 'yargs';
 import { newRunId } from '../tree/manifest.js';
 import { applyEdits, type EditOutcome } from '../tree/runner.js';
 import { atomicWrite } from '../tree/files.js';
-import { UserError } from '../errors.js';
+import { UserError, warning, type Warning } from '../errors.js';
+import { jsonDocument, jsonText } from '../report/contract.js';
 import { rootFs } from '../tree/fs.js';
 import { renderDomainXml } from '../host/domain-xml.js';
 import { parseCidr, type Ipv4Net } from '../host/ipv4.js';
@@ -67,7 +68,6 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
       .option('hugepages-for', { type: 'string', array: true, describe: 'Xen configs of the guests to back with hugepages' })
       .option('output-dir', { alias: 'o', type: 'string', default: './xen2kvm-out', describe: 'Where those guests\' domain XML is (NAME.xml gets <hugepages/>)' })
       .option('meminfo', { type: 'string', default: '/proc/meminfo', describe: 'Where to read Hugepagesize and MemTotal' })
-      .option('json', { type: 'boolean', describe: 'Print the result as JSON' })
       .example('$0 host-prep --bridge br0 --bridge-port eth0 --hostonly-network hostonly --hostonly-address 192.168.100.1/24 --dry-run', 'See what preparing this host would change')
       .example('$0 host-prep --hugepages-for /etc/xen/test1 /etc/xen/test2', 'Reserve hugepages for two guests') as never,
   handler: async (a) => {
@@ -78,7 +78,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
     if (!Number.isInteger(a.swappiness) || a.swappiness < 0 || a.swappiness > 100) throw new UserError('--swappiness takes 0 to 100');
     const fs = rootFs(root);
     const dryRun = !!a['dry-run'];
-    const warnings: string[] = [];
+    const warnings: Warning[] = [];
     const actions: string[] = [];
     const style = await detectNetStyle(fs);
     // libvirt itself holds the networks when it runs here; otherwise its files are edited (the seed's way).
@@ -93,7 +93,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
       hugepages = hugepagesFor(hugeGuests.map((g) => g.maxmemMiB), mem.hugepageKiB);
       const needKiB = hugepages * mem.hugepageKiB;
       if (mem.memTotalKiB && needKiB > mem.memTotalKiB * 0.9) {
-        warnings.push(`the guests need ${Math.ceil(needKiB / 1024)} MiB of hugepages but the host has ${Math.floor(mem.memTotalKiB / 1024)} MiB of memory in all; they will not all start`);
+        warnings.push(warning('hugepages-exceed-memory', `the guests need ${Math.ceil(needKiB / 1024)} MiB of hugepages but the host has ${Math.floor(mem.memTotalKiB / 1024)} MiB of memory in all; they will not all start`));
       }
     }
 
@@ -108,7 +108,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
         const next = [122, 123, 124, 150, 200].map((n) => ({ address: `192.168.${n}.1`, prefix: 24 })).find((c) => !natClash(c, [clash]) && !(hostonly && natClash(c, [hostonly.net])));
         if (next) {
           nat = next;
-          warnings.push(`the default NAT network (${defaultNet.address}/${defaultNet.prefix}) clashes with ${clash.address}/${clash.prefix} on this host; moved to ${next.address}/${next.prefix}`);
+          warnings.push(warning('nat-network-moved', `the default NAT network (${defaultNet.address}/${defaultNet.prefix}) clashes with ${clash.address}/${clash.prefix} on this host; moved to ${next.address}/${next.prefix}`));
         }
       }
     }
@@ -127,15 +127,15 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
       ...(process.env.XEN2KVM_TEST_UUID ? { newUuid: process.env.XEN2KVM_TEST_UUID } : {}),
     };
     if (a.bridge && style === 'networkmanager') {
-      warnings.push(`this host uses NetworkManager; make the bridge with:\n  ${nmcliCommands(a.bridge, a['bridge-port']).join('\n  ')}`);
+      warnings.push(warning('bridge-by-hand', `this host uses NetworkManager; make the bridge with:\n  ${nmcliCommands(a.bridge, a['bridge-port']).join('\n  ')}`));
     } else if (a.bridge && style === 'unknown') {
-      warnings.push(`no network configuration xen2kvm knows was found under ${root}; make the bridge ${a.bridge} on ${a['bridge-port']} yourself`);
+      warnings.push(warning('bridge-by-hand', `no network configuration xen2kvm knows was found under ${root}; make the bridge ${a.bridge} on ${a['bridge-port']} yourself`));
     }
 
     const { outcomes } = await applyEdits(fs, HOST_EDITS, ctx, {
       dryRun, runId: newRunId(), label: 'host',
       runInGuest: async () => undefined,
-      ...(a['show-diff'] || dryRun ? { onDiff: (d: string) => process.stdout.write(d) } : {}),
+      ...((a['show-diff'] || dryRun) && !a.json ? { onDiff: (d: string) => process.stdout.write(d) } : {}),
     });
 
     // Every network XML passes libvirt's schema before it is used.
@@ -158,7 +158,7 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
         if (dryRun) actions.push(`would redefine the default network on ${nat.address}/${nat.prefix}`);
         else {
           actions.push(...(await defineNetwork('default', xml, false)));
-          warnings.push('the default network was redefined; restart it to use the new range: virsh net-destroy default && virsh net-start default');
+          warnings.push(warning('network-restart', 'the default network was redefined; restart it to use the new range: virsh net-destroy default && virsh net-start default'));
         }
       }
     }
@@ -178,11 +178,11 @@ export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
       }
     }
 
-    if (a.json) {
-      process.stdout.write(`${JSON.stringify({ hostRoot: root, dryRun, style, libvirtd: live, hugepages, edits: outcomes.map(({ diff: _d, ...o }) => o), actions, warnings }, null, 2)}\n`);
-      return;
-    }
-    process.stdout.write(formatHostPrep(outcomes, actions, warnings, dryRun, root));
+    process.stdout.write(a.json
+      ? jsonText(jsonDocument('host-prep', { hostRoot: root, dryRun, style, libvirtd: live, ...(hugepages !== undefined ? { hugepages } : {}), edits: outcomes.map(({ diff: _d, ...o }) => o), actions }, { warnings }))
+      : formatHostPrep(outcomes, actions, dryRun, root));
+    // Warnings on stderr, after the result.
+    for (const w of warnings) log.warn(w.message);
     log.verbose('done');
   },
 };
@@ -195,7 +195,7 @@ async function liveAddresses(): Promise<Ipv4Net[]> {
   return links.filter((l) => l.ifname !== 'lo' && !/^virbr/.test(l.ifname)).flatMap((l) => (l.addr_info ?? []).map((a) => ({ address: a.local, prefix: a.prefixlen })));
 }
 
-function formatHostPrep(outcomes: EditOutcome[], actions: string[], warnings: string[], dryRun: boolean, root: string): string {
+function formatHostPrep(outcomes: EditOutcome[], actions: string[], dryRun: boolean, root: string): string {
   const width = Math.max(...outcomes.map((o) => o.id.length));
   const out = [`${dryRun ? 'Dry run — nothing was written. ' : ''}Host ${root}:`];
   for (const o of outcomes) {
@@ -204,6 +204,5 @@ function formatHostPrep(outcomes: EditOutcome[], actions: string[], warnings: st
   }
   for (const act of actions) out.push(`  ${act}`);
   if (!outcomes.some((o) => o.changed) && actions.length === 0) out.push('Nothing to do: the host is prepared.');
-  for (const w of warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { formatReport, inspectOpened } from '../report/inspection.js';
+import { jsonDocument, jsonText } from '../report/contract.js';
 import { attachOptions, dom0Options, dom0Settings, ensureWritableFileDir, guestFromTargets, openOptions, type AttachArgs, type Dom0Args } from './options.js';
 
 interface InspectArgs extends AttachArgs, Dom0Args {
@@ -21,7 +22,6 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   builder: (y) =>
     dom0Options(attachOptions(y))
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'A Xen config (e.g. /etc/xen/test1), or disk images / devices' })
-      .option('json', { type: 'boolean', describe: 'Print the report as JSON on stdout' })
       .option('report', { type: 'string', describe: 'Write the report as JSON into FILE' })
       .example('$0 inspect /etc/xen/test1', 'Inspect the guest test1 through its Xen config')
       .example('$0 inspect /var/lib/xen/images/test1.img --json', 'Inspect a disk image, as JSON')
@@ -35,7 +35,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       return inspectOpened(guest, open, a.targets.join(' '), dom0Settings(a));
     });
     log.verbose('detached everything');
-    const json = `${JSON.stringify(report, null, 2)}\n`;
+    const json = jsonText(jsonDocument('inspect', { guests: [{ ...report, guest: report.guest ?? a.targets.join(' '), warnings: guest.warnings, errors: [] }] }));
     if (a.report) atomicWrite(resolve(a.report), json, 0o644);
     process.stdout.write(a.json ? json : formatReport(report));
   },

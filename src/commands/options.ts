@@ -67,7 +67,7 @@ export async function loadGuest(file: string, diskOverrides?: string[]): Promise
   // xend's S-expression records (config.sxp, xm list -l), libvirt's Xen domain XML, and xm/xl configs alike.
   const guest = /^\s*\(/.test(text) ? parseSxpConfig(text, name) : /^\s*</.test(text) ? parseLibvirtXml(text, name) : parseXenConfig(text, name);
   applyDiskOverrides(guest, diskOverrides ?? []);
-  for (const w of guest.warnings) log.warn(w);
+  for (const w of guest.warnings) log.warn(w.message);
   for (const k of guest.unknownKeys) log.verbose(`${file}:${k.pos.line}:${k.pos.column}: key ${k.key} is not used for KVM`);
   return guest;
 }

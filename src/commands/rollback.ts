@@ -2,7 +2,8 @@
 // backups its conversion left inside it.
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { bootFilesOfRun, definedDomainOf, formatRuns, runsToUndo, summarizeRun, undoPlan } from '../tree/runs.js';
+import { bootFilesOfRun, definedDomainOf, formatRuns, runsToUndo, summarizeRun, undoPlan, type RunSummary } from '../tree/runs.js';
+import type { Manifest } from '../tree/manifest.js';
 import { setLibvirtUri, undoDefine } from '../host/virsh.js';
 import { listRuns, rollbackAll, rollbackGuest, sweepLeftovers, WRITTEN_DIRS } from '../tree/rollback.js';
 import { remountReadWrite } from '../guest/mount.js';
@@ -10,6 +11,12 @@ import { diskDevices, openGuest } from '../guest/open.js';
 import { log } from '../log.js';
 import { withSession } from '../session.js';
 import { attachOptions, guestFromTargets, openOptions, type AttachArgs } from './options.js';
+import { jsonDocument, jsonText } from '../report/contract.js';
+import { warning, type Warning } from '../errors.js';
+
+/** What a dry run would undo, and what a real one did. */
+type Plan = { plan: { runs: RunSummary[]; chosen: Manifest[]; steps: string[] } };
+type Undone = { done: string[]; undone: Manifest[] };
 
 interface RollbackArgs extends AttachArgs {
   targets: string[];
@@ -18,6 +25,7 @@ interface RollbackArgs extends AttachArgs {
   'dry-run'?: boolean;
   'keep-domain'?: boolean;
   connect?: string;
+  json?: boolean;
 }
 
 export const rollbackCommand: CommandModule<object, RollbackArgs> = {
@@ -40,19 +48,13 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     const guest = await guestFromTargets(a.targets, a.disk);
     const where = a.targets.join(' ');
     const dryRun = a['dry-run'] === true;
-    const result = await withSession(`rollback ${where}`, async (acq) => {
+    const result = await withSession(`rollback ${where}`, async (acq): Promise<Plan | Undone | undefined> => {
       // Read-only first: a guest with nothing to roll back is never mounted read-write, so not a byte of it changes.
       const { attached, mounted } = await openGuest(guest.disks, { ...openOptions(a), readOnly: dryRun, mountReadOnly: true, name: guest.name || undefined }, acq);
       const runs = await listRuns(mounted.fs);
       const chosen = runsToUndo(runs, { runId: a['run-id'], all: a.all }, where);
       const leftovers = await sweepLeftovers(mounted.fs, WRITTEN_DIRS, true);
-      if (dryRun) {
-        process.stdout.write(formatRuns(runs.map(summarizeRun)));
-        const steps = [...leftovers.map((l) => `remove ${l}`), ...undoPlan(chosen)];
-        const plan = steps.map((x) => `  ${x}\n`).join('');
-        process.stdout.write(steps.length ? `Would undo (dry run; nothing was changed):\n${plan}` : 'Nothing would be undone (dry run).\n');
-        return 'dry-run' as const;
-      }
+      if (dryRun) return { plan: { runs: runs.map(summarizeRun), chosen, steps: [...leftovers.map((l) => `remove ${l}`), ...undoPlan(chosen)] } };
       if (chosen.length === 0 && leftovers.length === 0) return undefined;
       const rw = await remountReadWrite(attached, mounted, acq);
       const swept = await sweepLeftovers(rw.fs, WRITTEN_DIRS);
@@ -65,30 +67,51 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       const one = await rollbackGuest(rw.fs, a['run-id'], diskDevices(attached));
       return { done: [...swept, ...(one?.done ?? [])], undone: runs.filter((r) => r.runId === one?.runId) };
     });
-    if (result === 'dry-run') return;
+    const name = guest.name || where;
+    const say = (entry: Record<string, unknown>, text: string, warnings: Warning[] = []) => {
+      const { result: r, summary } = entry as { result: string; summary: string };
+      process.stdout.write(a.json ? jsonText(jsonDocument('rollback', { dryRun, guests: [{ guest: name, config: where, result: r, summary, ...entry, warnings, errors: [] }] })) : text);
+      if (a.json) for (const w of warnings) log.warn(w.message);
+    };
+    if (result && 'plan' in result) {
+      const { runs, chosen, steps } = result.plan;
+      const plan = steps.map((x) => `  ${x}\n`).join('');
+      say({ result: steps.length ? 'would-roll-back' : 'nothing-to-roll-back', summary: steps.length ? `would undo ${steps.length} step(s) (dry run)` : 'nothing would be undone (dry run)', runs, undone: chosen.map((r) => r.runId), steps },
+        `${formatRuns(runs)}${steps.length ? `Would undo (dry run; nothing was changed):\n${plan}` : 'Nothing would be undone (dry run).\n'}`);
+      return;
+    }
     if (!result) {
-      process.stdout.write('No conversion is recorded in the guest; nothing to roll back.\n');
+      say({ result: 'nothing-to-roll-back', summary: 'no conversion is recorded in the guest', undone: [], steps: [] }, 'No conversion is recorded in the guest; nothing to roll back.\n');
       return;
     }
     for (const d of result.done) log.verbose(d);
+    const steps = [...result.done];
+    const warnings: Warning[] = [];
     // The kernel and initrd a direct-boot conversion copied to the host go with it.
     for (const f of result.undone.flatMap(bootFilesOfRun)) {
       if (!existsSync(f) || !lstatSync(f).isFile()) continue;
       unlinkSync(f);
+      steps.push(`removed ${f}`);
       log.info(`removed ${f} (copied to the host for direct boot)`);
     }
     // The libvirt domain each undone run defined goes too (newest run first), unless --keep-domain.
+    const domainDone: string[] = [];
     for (const run of [...result.undone].reverse()) {
       const d = definedDomainOf(run);
       if (!d) continue;
       const r = await undoDefine(d.name, a.connect ?? d.uri, d.previousXml, !!a['keep-domain']);
-      for (const l of r.done) process.stdout.write(`Done: ${l}\n`);
-      for (const l of r.advice) log.warn(l);
+      domainDone.push(...r.done);
+      for (const l of r.advice) {
+        warnings.push(warning('domain-left', l));
+        if (!a.json) log.warn(l);
+      }
     }
     const count = result.undone.length;
     const ids = result.undone.map((r) => r.runId).join(', ');
-    if (count === 0) process.stdout.write(`No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.\n`);
-    else process.stdout.write(`Rolled back ${count > 1 ? `${count} runs (${ids})` : `run ${ids}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}\n`);
+    const summary = count === 0 ? `no conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run`
+      : `rolled back ${count > 1 ? `${count} runs (${ids})` : `run ${ids}`}: ${result.done.length} change(s) undone${a.all ? '; the guest is as it was before its first conversion' : ''}`;
+    const text = `${domainDone.map((l) => `Done: ${l}\n`).join('')}${summary[0].toUpperCase()}${summary.slice(1)}.\n`;
+    say({ result: count === 0 ? 'leftovers-removed' : 'rolled-back', summary, undone: result.undone.map((r) => r.runId), steps, libvirt: domainDone }, text, warnings);
   },
 };
 
@@ -103,7 +126,6 @@ export const runsCommand: CommandModule<object, RunsArgs> = {
   builder: (y) =>
     attachOptions(y)
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'The guest\'s Xen config, or its disk images / devices' })
-      .option('json', { type: 'boolean', describe: 'Print the runs as JSON on stdout' })
       .example('$0 runs /etc/xen/test1', 'The runs recorded in test1, oldest first') as never,
   handler: async (a) => {
     const guest = await guestFromTargets(a.targets, a.disk);
@@ -111,6 +133,6 @@ export const runsCommand: CommandModule<object, RunsArgs> = {
       const { mounted } = await openGuest(guest.disks, { ...openOptions(a), readOnly: true, mountReadOnly: true, name: guest.name || undefined }, acq);
       return (await listRuns(mounted.fs)).map(summarizeRun);
     });
-    process.stdout.write(a.json ? `${JSON.stringify({ schemaVersion: 1, guest: guest.name || a.targets.join(' '), runs }, null, 2)}\n` : formatRuns(runs));
+    process.stdout.write(a.json ? jsonText(jsonDocument('runs', { guests: [{ guest: guest.name || a.targets.join(' '), config: a.targets.join(' '), runs, warnings: [], errors: [] }] })) : formatRuns(runs));
   },
 };

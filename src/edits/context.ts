@@ -8,13 +8,14 @@ import { planDevices } from '../xen/devmap.js';
 import { kvmCmdline, remapXenDevice } from '../xen/kvm-cmdline.js';
 import type { XenGuest } from '../xen/types.js';
 import type { EditContext } from './types.js';
+import type { Warning } from '../errors.js';
 
 export interface ContextSettings {
   machine?: string;
   hvmVirtio?: boolean;
   serialSpeed: number;
   clockFix: boolean;
-  warn: (message: string) => void;
+  warn: (w: Warning) => void;
   boot?: EditContext['boot'];
   host?: EditContext['host'];
   /** The guest's family (src/families/): what the shared edits ask instead of testing a distribution. */

@@ -1,5 +1,6 @@
 // What a guest edit reads (EditContext), and the tree module's change kinds bound to it.
 import type * as tree from '../tree/types.js';
+import type { Warning } from '../errors.js';
 import type { GuestFacts } from '../guest/inspect.js';
 import type { FamilyTraits } from '../guest/family.js';
 import type { HostSide } from '../guest/host-side.js';
@@ -28,7 +29,7 @@ export interface EditContext {
   /** 'ifnames-off' adds net.ifnames=0: udev's predictable names would rename the guest's eth0 under virtio (to ens3). */
   netNames: 'ifnames-off' | 'keep';
   /** Reports a non-fatal finding (file and line in the text). */
-  warn(message: string): void;
+  warn(w: Warning): void;
 }
 
 export type { HostSide } from '../guest/host-side.js';

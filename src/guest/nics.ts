@@ -2,6 +2,7 @@
 // MACs the domain keeps; where the Xen config had no mac=, the guest's HWADDR
 // is the MAC to keep (better than a derived one).
 import type { RootFs } from '../tree/fs.js';
+import { warning, type Warning } from '../errors.js';
 import type { FamilyTraits } from './family.js';
 
 /** ethN → the MAC its configuration pins it to (lower-case), where the family keeps one file per NIC (ifcfg-ethN, HWADDR=). */
@@ -19,12 +20,12 @@ export async function ifcfgMacs(fs: RootFs, where: FamilyTraits['network']): Pro
 }
 
 /** MACs for the domain (config first, else the guest's HWADDR) and warnings for mismatches. Pure. */
-export function reconcileMacs(configMacs: (string | undefined)[], guestMacs: Map<number, string>): { macs: (string | undefined)[]; warnings: string[] } {
-  const warnings: string[] = [];
+export function reconcileMacs(configMacs: (string | undefined)[], guestMacs: Map<number, string>): { macs: (string | undefined)[]; warnings: Warning[] } {
+  const warnings: Warning[] = [];
   const macs = configMacs.map((mac, i) => {
     const hw = guestMacs.get(i);
     if (!mac && hw) return hw;
-    if (mac && hw && mac !== hw) warnings.push(`eth${i}: the Xen config gives MAC ${mac} but the guest's ifcfg-eth${i} says HWADDR=${hw}; the guest will not bring eth${i} up until they agree`);
+    if (mac && hw && mac !== hw) warnings.push(warning('mac-mismatch', `eth${i}: the Xen config gives MAC ${mac} but the guest's ifcfg-eth${i} says HWADDR=${hw}; the guest will not bring eth${i} up until they agree`));
     return mac;
   });
   return { macs, warnings };

@@ -4,6 +4,7 @@
 // by-id names (/dev/disk/by-id/xen-…). Each one left is reported with its file
 // and line, for inspect and convert; the family edits rewrite those they know.
 import type { RootFs } from '../tree/fs.js';
+import { warning, type Warning } from '../errors.js';
 
 /** One line that still names a Xen device. */
 export interface XenNameHit {
@@ -71,8 +72,8 @@ export async function sweepXenNames(fs: RootFs): Promise<XenNameHit[]> {
 }
 
 /** The Xen names a conversion leaves: those in files no (pending) edit changes, as warnings naming file and line. */
-export async function xenNamesLeft(fs: RootFs, changing: string[] = []): Promise<string[]> {
+export async function xenNamesLeft(fs: RootFs, changing: string[] = []): Promise<Warning[]> {
   const skip = new Set(changing);
   const hits = (await sweepXenNames(fs)).filter((h) => !skip.has(h.path));
-  return hits.map((h) => `${h.path}:${h.line} still names Xen's ${h.name} (${h.text}); no edit of its family changes it — change it by hand if the guest reads it`);
+  return hits.map((h) => warning('xen-name-left', `${h.path}:${h.line} still names Xen's ${h.name} (${h.text}); no edit of its family changes it — change it by hand if the guest reads it`));
 }

@@ -1,6 +1,7 @@
 // The one domain writer, for convert and for --sandbox vm: the domain rendered
 // once, checked against libvirt's schema, and written atomically as NAME.xml —
 // with the guest's kernel and initrd under the boot folder when it boots directly.
+import type { Warning } from '../errors.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWrite } from '../tree/files.js';
@@ -15,7 +16,7 @@ export function directBootDir(bootDir: string, name: string): string {
 
 export interface DomainWrite {
   xml: string;
-  warnings: string[];
+  warnings: Warning[];
   /** The file written (absent in a dry run). */
   file?: string;
 }

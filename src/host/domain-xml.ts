@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
-import { UserError } from '../errors.js';
+import { UserError, warning, type Warning } from '../errors.js';
 import { isListenAddress } from '../xen/devices.js';
 import { planDevices, type DeviceMap } from '../xen/devmap.js';
 import { kvmCmdline } from '../xen/kvm-cmdline.js';
@@ -36,7 +36,7 @@ export interface DomainOptions {
 
 export interface RenderedDomain {
   xml: string;
-  warnings: string[];
+  warnings: Warning[];
   deviceMap: DeviceMap;
   /** Direct kernel boot, when the guest has no boot loader of its own. */
   directBoot?: { kernel: string; initrd?: string; cmdline: string };
@@ -48,8 +48,8 @@ export const BOOT_DIR = '/var/lib/libvirt/boot';
 const FORMAT_FOR_QEMU: Record<string, string> = { vhd: 'vpc', empty: 'raw' };
 
 /** What a domain will be, checked without rendering: the device map, direct boot, and what KVM cannot express (refused). */
-export function planDomain(guest: XenGuest, opts: DomainOptions = {}): { deviceMap: DeviceMap; directBoot?: RenderedDomain['directBoot']; warnings: string[] } {
-  const warnings: string[] = [];
+export function planDomain(guest: XenGuest, opts: DomainOptions = {}): { deviceMap: DeviceMap; directBoot?: RenderedDomain['directBoot']; warnings: Warning[] } {
+  const warnings: Warning[] = [];
   let deviceMap: DeviceMap;
   try {
     deviceMap = planDevices(guest, { machine: opts.machine ?? 'pc', hvmVirtio: !!opts.hvmVirtio });
@@ -99,7 +99,7 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
   const where = (pos: { line: number; column: number }) => `${guest.file}:${pos.line}:${pos.column}`;
   const { deviceMap, directBoot, warnings } = planDomain(guest, opts);
   if (hvm && !opts.hvmVirtio) {
-    warnings.push('this is an HVM guest: its emulated disk and NIC models are kept (use --hvm-virtio to move it to virtio once it has virtio drivers)');
+    warnings.push(warning('hvm-devices-kept', 'this is an HVM guest: its emulated disk and NIC models are kept (use --hvm-virtio to move it to virtio once it has virtio drivers)'));
   }
 
   const dom = create().ele('domain', { type: opts.domainType ?? 'kvm' });
@@ -125,7 +125,7 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
   } else {
     os.ele('boot', { dev: 'hd' });
   }
-  if (guest.bootloader && !opts.directBoot) warnings.push(`the Xen boot loader ${guest.bootloader} is not used under KVM: the guest boots ${directBoot ? 'its kernel directly' : 'from its own disk (its MBR needs a boot loader; xen2kvm inspect and convert check that)'}`);
+  if (guest.bootloader && !opts.directBoot) warnings.push(warning('xen-bootloader-unused', `the Xen boot loader ${guest.bootloader} is not used under KVM: the guest boots ${directBoot ? 'its kernel directly' : 'from its own disk (its MBR needs a boot loader; xen2kvm inspect and convert check that)'}`));
 
   const features = dom.ele('features');
   if (!hvm || guest.features.acpi) features.ele('acpi');
@@ -150,7 +150,7 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
 
   for (const u of guest.usbdevices) {
     if (u === 'tablet' || u === 'mouse' || u === 'keyboard') devices.ele('input', { type: u, bus: 'usb' });
-    else warnings.push(`usbdevice "${u}" is not translated`);
+    else warnings.push(warning('usbdevice-dropped', `usbdevice "${u}" is not translated`));
   }
   devices.ele('input', { type: 'mouse', bus: 'ps2' });
   devices.ele('input', { type: 'keyboard', bus: 'ps2' });
@@ -160,7 +160,7 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
     const hex = (n: number, w: number) => `0x${n.toString(16).padStart(w, '0')}`;
     devices.ele('hostdev', { mode: 'subsystem', type: 'pci', managed: 'yes' })
       .ele('source').ele('address', { domain: hex(pci.domain, 4), bus: hex(pci.bus, 2), slot: hex(pci.slot, 2), function: hex(pci.func, 1) });
-    warnings.push(`${where(pci.pos)}: PCI device ${pci.spec} is passed through with VFIO; the KVM host needs an IOMMU and the device free for vfio-pci`);
+    warnings.push(warning('pci-passthrough', `${where(pci.pos)}: PCI device ${pci.spec} is passed through with VFIO; the KVM host needs an IOMMU and the device free for vfio-pci`));
   }
   devices.ele('memballoon', { model: 'virtio' });
 
@@ -169,11 +169,11 @@ export function renderDomainXml(guest: XenGuest, opts: DomainOptions = {}): Rend
 }
 
 /** KVM (QEMU) knows fewer lifecycle actions than Xen: map each to the nearest. */
-function lifecycle(key: 'on_poweroff' | 'on_reboot' | 'on_crash', action: LifecycleAction, warnings: string[]): string {
+function lifecycle(key: 'on_poweroff' | 'on_reboot' | 'on_crash', action: LifecycleAction, warnings: Warning[]): string {
   const allowed = key === 'on_crash' ? ['destroy', 'restart', 'preserve', 'coredump-destroy', 'coredump-restart'] : ['destroy', 'restart'];
   if (allowed.includes(action)) return action;
   const nearest = action === 'rename-restart' || action === 'soft-reset' || action === 'coredump-restart' ? 'restart' : 'destroy';
-  warnings.push(`${key} "${action}" does not exist under KVM; "${nearest}" is used instead`);
+  warnings.push(warning('lifecycle-action-changed', `${key} "${action}" does not exist under KVM; "${nearest}" is used instead`));
   return nearest;
 }
 
@@ -185,7 +185,7 @@ export function xenConfigCmdline(guest: XenGuest, map: DeviceMap): string {
   return first ? `root=/dev/${first.disk.vdev} ro ${cmdline}`.trim() : cmdline;
 }
 
-function planDirectBoot(guest: XenGuest, map: DeviceMap, warnings: string[]): RenderedDomain['directBoot'] {
+function planDirectBoot(guest: XenGuest, map: DeviceMap, warnings: Warning[]): RenderedDomain['directBoot'] {
   if (guest.type === 'hvm') return undefined;
   const dom0Kernel = guest.kernel !== undefined && guest.bootloader === undefined;
   if (!dom0Kernel && !map.partitionless) return undefined;
@@ -193,14 +193,14 @@ function planDirectBoot(guest: XenGuest, map: DeviceMap, warnings: string[]): Re
   const hasInitrd = guest.ramdisk !== undefined || !dom0Kernel;
   // The one KVM command line (xen/kvm-cmdline.ts); domxml cannot see the guest's network configuration, convert can (it passes its own).
   const cmdline = kvmCmdline(splitArgs(xenConfigCmdline(guest, map)), { deviceMap: map, serialSpeed: 115200, netNames: 'keep', warn: (w) => warnings.push(w) }, 'the kernel command line of the Xen config').join(' ');
-  warnings.push(
+  warnings.push(warning('direct-boot',
     `the guest has no boot loader of its own (${dom0Kernel ? 'its kernel is in dom0' : 'its disks hold bare filesystems'}): it boots ${dir}/vmlinuz directly; xen2kvm convert puts a KVM-capable kernel and initrd there`,
-  );
+  ));
   return { kernel: `${dir}/vmlinuz`, ...(hasInitrd ? { initrd: `${dir}/initrd.img` } : {}), cmdline };
 }
 
 function renderDisk(
-  devices: XMLBuilder, disk: XenGuest['disks'][number], target: string, bus: string, warnings: string[],
+  devices: XMLBuilder, disk: XenGuest['disks'][number], target: string, bus: string, warnings: Warning[],
   where: (p: { line: number; column: number }) => string,
 ): void {
   const type = disk.sourceKind === 'none' ? 'file' : disk.sourceKind === 'block' ? 'block' : disk.sourceKind === 'network' ? 'network' : 'file';
@@ -216,7 +216,7 @@ function renderDisk(
   if (disk.readonly) d.ele('readonly');
   if (disk.shareable) d.ele('shareable');
   if (disk.format === 'qcow' || disk.format === 'vmdk' || disk.format === 'vhd') {
-    warnings.push(`disk ${disk.vdev} is ${disk.format}; QEMU reads it, but converting it to qcow2 or raw (qemu-img convert) is safer for long-term use`);
+    warnings.push(warning('disk-format', `disk ${disk.vdev} is ${disk.format}; QEMU reads it, but converting it to qcow2 or raw (qemu-img convert) is safer for long-term use`));
   }
 }
 
@@ -226,16 +226,16 @@ function renderRbdSource(d: XMLBuilder, url: string): void {
   for (const h of rbdHosts(url)) src.ele('host', h);
 }
 
-function renderNic(devices: XMLBuilder, guest: XenGuest, nic: XenNic, index: number, virtio: boolean, opts: DomainOptions, warnings: string[]): void {
+function renderNic(devices: XMLBuilder, guest: XenGuest, nic: XenNic, index: number, virtio: boolean, opts: DomainOptions, warnings: Warning[]): void {
   const xenBridge = nic.bridge ?? 'xenbr0';
-  if (!nic.bridge) warnings.push(`vif ${index} names no bridge; Xen used its default bridge, taken here as xenbr0`);
+  if (!nic.bridge) warnings.push(warning('vif-default-bridge', `vif ${index} names no bridge; Xen used its default bridge, taken here as xenbr0`));
   const network = opts.networks?.[xenBridge];
   const hostBridge = opts.bridges?.[xenBridge];
   const iface = devices.ele('interface', { type: network ? 'network' : 'bridge' });
   let mac = nic.mac ?? opts.guestMacs?.[index];
   if (!mac) {
     mac = derivedMac(guest.name, index);
-    warnings.push(`vif ${index} has no mac= in the Xen config, so Xen gave it a new one at each boot; it gets the stable ${mac} (check the guest's ifcfg HWADDR)`);
+    warnings.push(warning('vif-mac-generated', `vif ${index} has no mac= in the Xen config, so Xen gave it a new one at each boot; it gets the stable ${mac} (check the guest's ifcfg HWADDR)`));
   }
   iface.ele('mac', { address: mac });
   if (network) {
@@ -243,7 +243,7 @@ function renderNic(devices: XMLBuilder, guest: XenGuest, nic: XenNic, index: num
   } else {
     iface.ele('source', { bridge: hostBridge ?? xenBridge });
     if (!hostBridge) {
-      warnings.push(`vif ${index} stays on bridge ${xenBridge}, which must exist on the KVM host; map it with --bridge ${xenBridge}=br0 or --network ${xenBridge}=NET`);
+      warnings.push(warning('bridge-must-exist', `vif ${index} stays on bridge ${xenBridge}, which must exist on the KVM host; map it with --bridge ${xenBridge}=br0 or --network ${xenBridge}=NET`));
     }
   }
   if (nic.vlans) {
@@ -257,11 +257,11 @@ function renderNic(devices: XMLBuilder, guest: XenGuest, nic: XenNic, index: num
 }
 
 /** The model an HVM NIC keeps under KVM (Xen's qemu-dm default is rtl8139). */
-function emulatedModel(nic: XenNic, warnings: string[], index: number): string {
+function emulatedModel(nic: XenNic, warnings: Warning[], index: number): string {
   const model = nic.model ?? 'rtl8139';
   const known = ['rtl8139', 'e1000', 'e1000e', 'virtio', 'ne2k_pci', 'pcnet', 'i82551', 'i82557b', 'i82559er', 'vmxnet3'];
   if (known.includes(model)) return model;
-  warnings.push(`vif ${index} model "${model}" has no KVM equivalent; rtl8139 is used`);
+  warnings.push(warning('nic-model-changed', `vif ${index} model "${model}" has no KVM equivalent; rtl8139 is used`));
   return 'rtl8139';
 }
 
@@ -284,7 +284,7 @@ function renderSerial(devices: XMLBuilder, ch: XenChar, port: number): void {
   s.ele('target', { port: String(port) });
 }
 
-function renderGraphics(devices: XMLBuilder, guest: XenGuest, warnings: string[]): void {
+function renderGraphics(devices: XMLBuilder, guest: XenGuest, warnings: Warning[]): void {
   const g = guest.graphics;
   if (!g) {
     devices.ele('graphics', { type: 'vnc', port: '-1', autoport: 'yes' });
@@ -297,7 +297,7 @@ function renderGraphics(devices: XMLBuilder, guest: XenGuest, warnings: string[]
     if (g.listen) el.ele('listen', { type: 'address', address: g.listen });
     return;
   }
-  if (g.type === 'sdl') warnings.push('SDL graphics need a desktop on the host; the guest gets VNC graphics instead');
+  if (g.type === 'sdl') warnings.push(warning('sdl-to-vnc', 'SDL graphics need a desktop on the host; the guest gets VNC graphics instead'));
   const attrs: Record<string, string> = { type: 'vnc' };
   if (g.autoport || g.display === undefined) {
     attrs.port = '-1';

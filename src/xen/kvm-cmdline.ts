@@ -6,21 +6,22 @@
 // its network configuration names. Pure; what it cannot rename is a warning.
 import { isXenOnlyArg, serialConsoleArgs } from '../formats/cmdline.js';
 import { renameGuestDevice, type DeviceMap } from './devmap.js';
+import { warning, type Warning } from '../errors.js';
 
 export interface CmdlineFacts {
   deviceMap: DeviceMap;
   serialSpeed: number;
   /** 'ifnames-off': the guest's network configuration names ethN and udev would rename them (net.ifnames=0). */
   netNames: 'ifnames-off' | 'keep';
-  warn(message: string): void;
+  warn(w: Warning): void;
 }
 
 /** A Xen disk name (/dev/xvdXN, hdXN, sdXN) renamed per the device map; anything else as it is; a disk the map lacks is a warning. */
-export function remapXenDevice(dev: string, map: DeviceMap, warn: (m: string) => void, where: string): string {
+export function remapXenDevice(dev: string, map: DeviceMap, warn: (w: Warning) => void, where: string): string {
   if (!/^\/dev\/(xvd|hd|sd)[a-z]+\d*$/.test(dev)) return dev;
   const r = renameGuestDevice(map, dev);
   if (r === undefined) {
-    warn(`${where}: ${dev} is none of the guest's disks; left as it is (fix it by hand if the guest needs it)`);
+    warn(warning('device-not-a-disk', `${where}: ${dev} is none of the guest's disks; left as it is (fix it by hand if the guest needs it)`));
     return dev;
   }
   return r;

@@ -120,7 +120,7 @@ export function parseLibvirtXml(xml: string, file: string): XenGuest {
   try {
     const guest = parseXenConfig(`${out.join('\n')}\n`, synthetic);
     guest.file = file;
-    guest.warnings = guest.warnings.map(back);
+    guest.warnings = guest.warnings.map((w) => ({ ...w, message: back(w.message) }));
     return guest;
   } catch (e) {
     if (e instanceof InputError) throw new InputError(e.problems.map((p) => ({ ...p, file, line: 1, column: 1, message: `${p.message} (in the domain XML)` })), e.advice);

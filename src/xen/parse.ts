@@ -1,6 +1,6 @@
 // Turns the text of an xm or xl config into a XenGuest, or an InputError that
 // lists every problem with file:line:column.
-import { InputError, type Problem } from '../errors.js';
+import { InputError, warning, type Problem, type Warning } from '../errors.js';
 import { parseDiskSpec, vdevDiskIndex, vdevPartition } from './disk.js';
 import { isListenAddress, parseCharSpec, parseCpuset, parsePciSpec, parseVfbSpec } from './devices.js';
 import { lexConfig, type Setting, type Value } from './lexer.js';
@@ -35,7 +35,7 @@ export function parseXenConfig(text: string, file: string): XenGuest {
 
 class Reader {
   private problems: Problem[] = [];
-  private warnings: string[] = [];
+  private warnings: Warning[] = [];
   private settings = new Map<string, Setting>();
   private xlOnly: boolean;
   /** Settings whose value had a syntax error (already reported). */
@@ -60,7 +60,7 @@ class Reader {
         }
         continue;
       }
-      if (prev) this.warn(s.pos, `${s.name} is set again (first at line ${prev.pos.line}); the last setting is used, as Xen does`);
+      if (prev) this.warn(s.pos, 'setting-repeated', `${s.name} is set again (first at line ${prev.pos.line}); the last setting is used, as Xen does`);
       this.settings.set(s.name, s);
     }
   }
@@ -68,8 +68,8 @@ class Reader {
   private problem(pos: Pos, message: string): void {
     this.problems.push({ file: this.file, line: pos.line, column: pos.column, message });
   }
-  private warn(pos: Pos, message: string): void {
-    this.warnings.push(`${this.file}:${pos.line}:${pos.column}: ${message}`);
+  private warn(pos: Pos, code: string, message: string): void {
+    this.warnings.push(warning(code, `${this.file}:${pos.line}:${pos.column}: ${message}`));
   }
 
   private str(key: string): string | undefined {
@@ -162,7 +162,7 @@ class Reader {
 
     const memory = this.int('memory', 'a whole number of MiB') ?? 128;
     const maxmem = this.int('maxmem', 'a whole number of MiB') ?? memory;
-    if (maxmem < memory) this.warn(this.settings.get('maxmem')!.pos, `maxmem (${maxmem}) is below memory (${memory}); ${memory} MiB is used for both`);
+    if (maxmem < memory) this.warn(this.settings.get('maxmem')!.pos, 'maxmem-below-memory', `maxmem (${maxmem}) is below memory (${memory}); ${memory} MiB is used for both`);
     const vcpus = this.int('vcpus', 'a whole number') ?? 1;
     const maxvcpus = this.int('maxvcpus', 'a whole number');
 
@@ -261,7 +261,7 @@ class Reader {
     const extra = this.str('extra');
     if (cmdline !== undefined) {
       g.cmdline = cmdline;
-      if (root !== undefined || extra !== undefined) this.warn(this.settings.get('cmdline')!.pos, 'cmdline is set, so root and extra are ignored (as xl does)');
+      if (root !== undefined || extra !== undefined) this.warn(this.settings.get('cmdline')!.pos, 'cmdline-overrides-root', 'cmdline is set, so root and extra are ignored (as xl does)');
     } else if (root !== undefined || extra !== undefined) {
       g.cmdline = [root !== undefined ? `root=${root}` : '', extra ?? ''].filter(Boolean).join(' ');
     }
@@ -292,7 +292,7 @@ class Reader {
       seen.set(vdev, d.pos);
       const key = `${vdevDiskIndex(vdev)}/${vdevPartition(vdev)}`;
       const twin = seenIndex.get(key);
-      if (twin) this.warn(d.pos, `${vdev} and ${twin} are the same Xen device number; the guest sees only one of them`);
+      if (twin) this.warn(d.pos, 'disk-same-device', `${vdev} and ${twin} are the same Xen device number; the guest sees only one of them`);
       seenIndex.set(key, vdev);
       g.disks.push(r.disk);
     }
@@ -306,7 +306,7 @@ class Reader {
         this.problem(v.pos, r.message);
         continue;
       }
-      for (const w of r.warnings) this.warn(v.pos, w);
+      for (const w of r.warnings) this.warn(v.pos, w.code, w.message);
       if (r.nic.mac) {
         const first = macs.get(r.nic.mac);
         if (first) this.problem(v.pos, `MAC ${r.nic.mac} is used twice (also at line ${first.line})`);
@@ -324,7 +324,7 @@ class Reader {
         this.problem(vfb[0].pos, r.message);
         return undefined;
       }
-      if (vfb.length > 1) this.warn(vfb[1].pos, 'only the first vfb entry is used');
+      if (vfb.length > 1) this.warn(vfb[1].pos, 'vfb-extra', 'only the first vfb entry is used');
       return r.value;
     }
     const pos = (k: string) => this.settings.get(k)?.pos ?? { line: 1, column: 1 };

@@ -171,7 +171,7 @@ export function parseSxpConfig(text: string, file: string): XenGuest {
   try {
     const guest = parseXenConfig(`${out.join('\n')}\n`, synthetic);
     guest.file = file;
-    guest.warnings = guest.warnings.map(remap);
+    guest.warnings = guest.warnings.map((w) => ({ ...w, message: remap(w.message) }));
     // Every position in the model points at the S-expression's line.
     const seen = new Set<object>();
     const walk = (o: unknown): void => {

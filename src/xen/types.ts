@@ -1,4 +1,5 @@
 // The typed model of a Xen guest, as read from an xm or xl config file.
+import type { Warning } from '../errors.js';
 
 /** Where something came from in the config, for messages (1-based). */
 export interface Pos {
@@ -125,5 +126,5 @@ export interface XenGuest {
   /** Keys xen2kvm does not use, with where they were set. */
   unknownKeys: { key: string; pos: Pos }[];
   /** Non-fatal findings, already located (file:line:col: text). */
-  warnings: string[];
+  warnings: Warning[];
 }

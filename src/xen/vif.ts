@@ -1,8 +1,9 @@
 // Parses one Xen `vif` entry: comma-separated key=value pairs (mac, bridge, ip,
 // model, type, vifname, script, rate …).
 import type { Pos, XenNic } from './types.js';
+import { warning, type Warning } from '../errors.js';
 
-export type VifParse = { ok: true; nic: XenNic; warnings: string[] } | { ok: false; message: string };
+export type VifParse = { ok: true; nic: XenNic; warnings: Warning[] } | { ok: false; message: string };
 
 const MAC_RE = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/;
 import { isInterfaceName, isIpAddress } from './devices.js';
@@ -17,7 +18,7 @@ export function normaliseMac(mac: string): string {
 export function parseVifSpec(spec: string, pos: Pos): VifParse {
   const fail = (message: string): VifParse => ({ ok: false, message: `vif "${spec}": ${message}` });
   const nic: XenNic = { spec, pos };
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   if (spec.trim() === '') return { ok: true, nic, warnings };
   for (const raw of spec.split(',')) {
     const token = raw.trim();
@@ -83,7 +84,7 @@ export function parseVifSpec(spec: string, pos: Pos): VifParse {
         break;
       }
       default:
-        if (!KNOWN.has(key)) warnings.push(`vif "${spec}": unknown key "${key}" ignored`);
+        if (!KNOWN.has(key)) warnings.push(warning('vif-key-unknown', `vif "${spec}": unknown key "${key}" ignored`));
     }
   }
   return { ok: true, nic, warnings };

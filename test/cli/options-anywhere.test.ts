@@ -3,6 +3,7 @@
 // convention (--json prints on stdout, --report FILE writes), a JSON error object
 // with --json, and --help wrapped at word boundaries.
 import { spawnSync } from 'node:child_process';
+import { checkDocument } from '../helpers/contract.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,12 +67,13 @@ t.test('host-prep: repeatable --hugepages-for before other options', async (t) =
 t.test('--json errors are a JSON object on stdout', async (t) => {
   const r = x('inspect', '--json', missing);
   t.equal(r.code, 2);
-  const j = JSON.parse(r.stdout);
-  t.equal(j.error.kind, 'user');
-  t.match(j.error.message, /no such file/);
-  t.equal(j.error.exitCode, 2);
+  const j = checkDocument(r.stdout, 'inspect') as { ok: boolean; command: string; errors: { code: string; message: string; exitCode: number }[] };
+  t.match(j, { schemaVersion: 1, command: 'inspect', ok: false });
+  t.equal(j.errors[0].code, 'refused');
+  t.match(j.errors[0].message, /no such file/);
+  t.equal(j.errors[0].exitCode, 2);
   const c = x('convert', missing, '--json');
-  t.match(JSON.parse(c.stdout).error.message, /cannot read the Xen config/);
+  t.match((checkDocument(c.stdout, 'convert') as { errors: { message: string }[] }).errors[0].message, /cannot read the Xen config/);
 });
 
 t.test('convert --output-dir that cannot be written is refused before any guest is touched', { skip: process.getuid?.() === 0 ? false : 'needs root to make an unwritable path' }, async (t) => {

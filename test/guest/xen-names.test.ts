@@ -28,5 +28,5 @@ t.test('the sweep walks /etc and /boot text files, skips binaries and backups', 
   writeFileSync(join(root, 'boot/grub2/core.img'), Buffer.from('\0\0/dev/xvda\0'));
   const hits = await sweepXenNames(rootFs(root));
   t.same(hits.map((h) => h.path).sort(), ['/boot/grub2/device.map', '/etc/sysconfig/grub']);
-  t.same(await xenNamesLeft(rootFs(root), ['/etc/sysconfig/grub']), ["/boot/grub2/device.map:1 still names Xen's /dev/xvda ((hd0) /dev/xvda); no edit of its family changes it — change it by hand if the guest reads it"]);
+  t.same(await xenNamesLeft(rootFs(root), ['/etc/sysconfig/grub']), [{ code: 'xen-name-left', message: "/boot/grub2/device.map:1 still names Xen's /dev/xvda ((hd0) /dev/xvda); no edit of its family changes it — change it by hand if the guest reads it" }]);
 });

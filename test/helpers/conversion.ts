@@ -4,6 +4,7 @@
 // right arguments; inspect then finds nothing left; a second convert changes no
 // byte; rollback gives back every file as it was. Shared by the family tests.
 import { readFileSync } from 'node:fs';
+import { onlyGuest } from './contract.js';
 import { join } from 'node:path';
 import type { SampleGuest } from '../../scripts/images/build.js';
 import { loopsUnder, mountsUnder, sha256, xen2kvm, type Workspace } from './system.js';
@@ -39,7 +40,7 @@ export function checkWholeConversion(t: Tap, ws: Workspace, g: SampleGuest, dir:
   const pristine = guestTree(g);
   const inspected = xen2kvm(ws, ['inspect', g.config, '--json']);
   t.equal(inspected.code, 0, inspected.stderr);
-  const facts = JSON.parse(inspected.stdout);
+  const facts = onlyGuest(inspected.stdout);
   t.equal(facts.os.family, e.family);
   t.equal(facts.boot.mode, e.boot, `boot: ${e.boot}`);
   t.ok(facts.edits.includes('initrd'), 'inspect lists the pending edits');
@@ -53,7 +54,7 @@ export function checkWholeConversion(t: Tap, ws: Workspace, g: SampleGuest, dir:
   const args = ['convert', g.config, '--json', '-o', join(dir, 'out'), '--boot-dir', join(dir, 'boot')];
   const r = xen2kvm(ws, args);
   t.equal(r.code, 0, r.stderr);
-  t.equal(JSON.parse(r.stdout).kernel, e.kernel);
+  t.equal(onlyGuest(r.stdout).kernel, e.kernel);
   const converted = guestTree(g);
   t.same(treeDiff(pristine, converted).filter((p) => !BACKUPS.test(p)), [...e.changed].sort(), 'exactly the expected files changed');
 
@@ -66,7 +67,7 @@ export function checkWholeConversion(t: Tap, ws: Workspace, g: SampleGuest, dir:
     t.match(xml, new RegExp(`<kernel>${join(dir, 'boot')}/${g.name}/vmlinuz</kernel>`));
   }
 
-  const after = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+  const after = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
   t.equal(after.kernels.find((x: { version: string }) => x.version === e.kernel).initrdHasVirtio, true, 'the rebuilt initrd has virtio_blk');
   t.same(after.edits, [], 'nothing left to do');
   // No Xen name left behind: whatever the sweep still finds is exactly what the family leaves on purpose, and it is listed.
@@ -74,7 +75,7 @@ export function checkWholeConversion(t: Tap, ws: Workspace, g: SampleGuest, dir:
   t.same(left, e.xenNamesLeft ?? [], 'the Xen-name sweep finds nothing unlisted');
   const again = xen2kvm(ws, args);
   t.equal(again.code, 0, again.stderr);
-  t.equal(JSON.parse(again.stdout).changed, false, 'a second run changes nothing');
+  t.equal(onlyGuest(again.stdout).result, 'already-converted', 'a second run changes nothing');
   t.same(treeDiff(converted, guestTree(g)), [], 'not a byte of it');
 
   const back = xen2kvm(ws, ['rollback', g.config]);

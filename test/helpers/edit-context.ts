@@ -40,7 +40,7 @@ export async function contextFor(root: string, cfg = SEED_CFG, over: Partial<Edi
     deviceMap: planDevices(guest, { machine: 'pc', hvmVirtio: false }),
     macs: guest.nics.map((n) => n.mac ?? ''), serialSpeed: 115200, clockFix: true, arch: 'x86_64',
     boot: 'disk', host: { devices: [], mounts: [], leaks: [] }, netNames: family.netNaming(facts),
-    warn: (w) => warnings.push(w), warnings, ...over,
+    warn: (w) => warnings.push(w.message), warnings, ...over,
   };
 }
 

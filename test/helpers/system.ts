@@ -1,6 +1,7 @@
 // Helpers for the integration tests (root, loop devices): sample images in a
 // private directory, a private run dir, the CLI as a child process, and checks
 // that nothing of ours is left attached or mounted.
+import { checkDocument } from './contract.js';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -53,6 +54,8 @@ export function workspace(): Workspace {
 
 export function xen2kvm(ws: Workspace, args: string[], extraEnv: Record<string, string> = {}) {
   const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...ws.env, ...extraEnv } });
+  // Every --json answer is checked against the contract's schema, whatever the test then asks of it.
+  if (args.includes('--json') && !args.includes('--help')) checkDocument(r.stdout, `xen2kvm ${args.join(' ')} (exit ${r.status}; stderr: ${r.stderr.slice(-500)})`);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -57,13 +57,13 @@ vif = [ "mac=00:16:3e:1a:d0:96,bridge=xenbr0,rate=10MB/s", "mac=00:16:3e:1a:d0:9
   t.equal(attr(d, 'devices/memballoon', 'model'), 'virtio');
   t.notOk(one(d, 'devices/emulator'), 'no emulator unless known');
   t.notOk(one(d, 'os/kernel'), 'pygrub guests with whole disks boot from their MBR');
-  t.match(r.warnings.join('\n'), /pygrub is not used under KVM/);
+  t.match(r.warnings, [{ code: 'xen-bootloader-unused', message: /pygrub is not used under KVM/ }]);
 });
 
 t.test('unmapped bridges are kept with a warning', async (t) => {
   const r = render(`name = "g"\nvif = [ "mac=00:16:3e:00:00:01,bridge=xenbr0" ]\n`);
   t.equal(attr(r.doc, 'devices/interface/source', 'bridge'), 'xenbr0');
-  t.match(r.warnings.join('\n'), /stays on bridge xenbr0.*--bridge xenbr0=br0/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /stays on bridge xenbr0.*--bridge xenbr0=br0/);
 });
 
 t.test('a vif without mac= gets a stable derived MAC, with a warning', async (t) => {
@@ -75,7 +75,7 @@ t.test('a vif without mac= gets a stable derived MAC, with a warning', async (t)
   t.match(macs[0], /^52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/);
   t.equal(macs[0], derivedMac('g', 0));
   t.not(derivedMac('g', 0), derivedMac('h', 0), 'different per guest');
-  t.match(r1.warnings.join('\n'), /vif 0 has no mac=.*stable 52:54:00/);
+  t.match(r1.warnings.map((w) => w.message).join('\n'), /vif 0 has no mac=.*stable 52:54:00/);
 });
 
 t.test('partitionless PV guest boots its kernel directly', async (t) => {
@@ -86,7 +86,7 @@ t.test('partitionless PV guest boots its kernel directly', async (t) => {
   t.notOk(one(r.doc, 'os/boot'));
   t.same(path(r.doc, 'devices/disk/target').map((x) => x.getAttribute('dev')), ['vda', 'vdb']);
   t.equal(r.deviceMap.partitionless, true);
-  t.match(r.warnings.join('\n'), /bare filesystems/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /bare filesystems/);
 });
 
 t.test('dom0 kernel: direct boot with root remapped and the console moved off hvc0', async (t) => {
@@ -104,7 +104,7 @@ t.test('a dom0 kernel without a ramdisk gets no initrd', async (t) => {
 t.test('an unknown root device is kept and warned about', async (t) => {
   const r = render(`name = "k"\nkernel = "/k"\nroot = "/dev/xvdq1"\ndisk = [ "phy:/dev/vg/k,xvda,w" ]\n`);
   t.match(text(r.doc, 'os/cmdline'), /^root=\/dev\/xvdq1 /);
-  t.match(r.warnings.join('\n'), /the kernel command line of the Xen config: \/dev\/xvdq1 is none of the guest's disks/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /the kernel command line of the Xen config: \/dev\/xvdq1 is none of the guest's disks/);
 });
 
 t.test('given direct boot settings win', async (t) => {
@@ -123,7 +123,7 @@ t.test('HVM guest keeps IDE disks and its NIC model, and says so', async (t) => 
   t.notOk(one(r.doc, 'features/acpi'));
   t.equal(attr(r.doc, 'devices/input', 'type'), 'tablet');
   t.same([attr(r.doc, 'devices/serial', 'type'), attr(r.doc, 'devices/serial/source', 'host'), attr(r.doc, 'devices/serial/source', 'service')], ['tcp', '127.0.0.1', '7777']);
-  t.match(r.warnings.join('\n'), /HVM guest: its emulated disk and NIC models are kept/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /HVM guest: its emulated disk and NIC models are kept/);
   const v = render(`name = "h"\nbuilder = "hvm"\ndisk = [ "phy:/dev/vg/h,hda,w" ]\nvif = [ "mac=00:16:3e:00:00:02,model=e1000" ]\n`, { hvmVirtio: true });
   t.equal(attr(v.doc, 'devices/disk/target', 'bus'), 'virtio');
   t.equal(attr(v.doc, 'devices/interface/model', 'type'), 'virtio');
@@ -142,8 +142,8 @@ t.test('lifecycle actions KVM lacks are translated, with a warning', async (t) =
   t.equal(text(r.doc, 'on_poweroff'), 'destroy');
   t.equal(text(r.doc, 'on_reboot'), 'restart');
   t.equal(text(r.doc, 'on_crash'), 'coredump-restart');
-  t.match(r.warnings.join('\n'), /on_poweroff "preserve" does not exist under KVM; "destroy"/);
-  t.match(r.warnings.join('\n'), /on_reboot "rename-restart" does not exist under KVM; "restart"/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /on_poweroff "preserve" does not exist under KVM; "destroy"/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /on_reboot "rename-restart" does not exist under KVM; "restart"/);
 });
 
 t.test('emulator and hugepages when asked', async (t) => {
@@ -155,7 +155,7 @@ t.test('emulator and hugepages when asked', async (t) => {
 t.test('PCI passthrough becomes a VFIO hostdev', async (t) => {
   const r = render(`name = "p"\npci = [ "0000:0a:1f.3" ]\n`);
   t.same(['domain', 'bus', 'slot', 'function'].map((a) => attr(r.doc, 'devices/hostdev/source/address', a)), ['0x0000', '0x0a', '0x1f', '0x3']);
-  t.match(r.warnings.join('\n'), /VFIO/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /VFIO/);
 });
 
 t.test('shareable disks and openvswitch VLANs', async (t) => {
@@ -180,7 +180,7 @@ t.test('refused: a disk behind a Xen block script', async (t) => {
 t.test('SDL becomes VNC with a warning; spice stays spice', async (t) => {
   const r = render(`name = "s"\nvfb = [ "type=sdl" ]\n`);
   t.equal(attr(r.doc, 'devices/graphics', 'type'), 'vnc');
-  t.match(r.warnings.join('\n'), /SDL/);
+  t.match(r.warnings.map((w) => w.message).join('\n'), /SDL/);
   const s = render(`name = "s"\nbuilder = "hvm"\nspice = 1\nspiceport = 5910\nspicehost = "0.0.0.0"\nspicepasswd = "x"\n`);
   t.same([attr(s.doc, 'devices/graphics', 'type'), attr(s.doc, 'devices/graphics', 'port')], ['spice', '5910']);
 });

@@ -1,6 +1,7 @@
 // host-prep on fake host roots: golden outputs, idempotence, dry-run, the
 // Debian and NetworkManager styles, and a NAT network that clashes.
 import { spawnSync } from 'node:child_process';
+import { checkDocument } from '../helpers/contract.js';
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,16 +73,20 @@ t.test('hugepages the host cannot hold are warned about', async (t) => {
   t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
   writeFileSync(f.meminfo, 'MemTotal:       262144 kB\nHugepagesize:       2048 kB\n');
   const r = hostPrep(f, '--hugepages-for', join(repoRoot, 'examples/test1.cfg'), '--dry-run');
-  t.match(r.stdout, /warning: the guests need 524 MiB of hugepages but the host has 256 MiB/);
+  t.match(r.stderr, /warning: the guests need 524 MiB of hugepages but the host has 256 MiB/);
 });
 
 t.test('the default NAT network moves when it clashes with a host address', async (t) => {
   const f = fixture();
   t.teardown(() => rmSync(f.dir, { recursive: true, force: true }));
   writeFileSync(join(f.root, 'etc/sysconfig/network-scripts/ifcfg-eth0'), 'DEVICE=eth0\nBOOTPROTO=static\nIPADDR=192.168.122.20\nNETMASK=255.255.255.0\nONBOOT=yes\n');
+  const j = checkDocument(hostPrep(f, '--json', '--dry-run').stdout, 'host-prep --json') as { warnings: { code: string }[] };
+  t.match(j, { command: 'host-prep', ok: true, dryRun: true });
+  t.same(j.warnings.map((w) => w.code), ['nat-network-moved'], 'the warning with its code in the JSON');
   const r = hostPrep(f);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /warning: the default NAT network \(192\.168\.122\.1\/24\) clashes with 192\.168\.122\.20\/24 on this host; moved to 192\.168\.123\.1\/24/);
+  t.match(r.stderr, /warning: the default NAT network \(192\.168\.122\.1\/24\) clashes with 192\.168\.122\.20\/24 on this host; moved to 192\.168\.123\.1\/24/);
+  t.notMatch(r.stdout, /warning/, 'warnings on stderr only');
   const xml = readFileSync(join(f.root, 'etc/libvirt/qemu/networks/default.xml'), 'utf8');
   // (Rewritten through the XML parser: attribute quotes may change, the meaning does not.)
   t.match(xml, /<ip address=['"]192\.168\.123\.1['"] netmask=['"]255\.255\.255\.0['"]>/);
@@ -111,7 +116,7 @@ t.test('Debian and NetworkManager hosts', async (t) => {
   writeFileSync(join(nm, 'etc/NetworkManager/system-connections/eth0.nmconnection'), '[connection]\nid=eth0\n');
   const n = spawnSync(bin, ['host-prep', '--host-root', nm, '--bridge', 'br0'], { encoding: 'utf8' });
   t.equal(n.status, 0, n.stderr);
-  t.match(n.stdout, /this host uses NetworkManager; make the bridge with:\n {2}nmcli connection add type bridge ifname br0/);
+  t.match(n.stderr, /this host uses NetworkManager; make the bridge with:\n {2}nmcli connection add type bridge ifname br0/);
 });
 
 t.test('bad options', async (t) => {

@@ -1,6 +1,7 @@
 // Integration (root): a batch of three guests, one with a broken image; bad
 // configs stop a batch before it starts; --all picks guest configs only.
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { checkDocument } from '../helpers/contract.js';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
@@ -45,10 +46,12 @@ if (!isRoot) {
     t.match(r.stdout, /^bravo +failed +0 .*no Linux root filesystem/m);
     t.match(r.stdout, /^charlie +converted +12 /m);
     t.match(r.stdout, /2 of 3 guests converted, 1 failed\./);
-    const j = JSON.parse(readFileSync(report, 'utf8'));
+    const j = checkDocument(readFileSync(report, 'utf8'), '--report') as { jobs: number; ok: boolean; guests: { guest: string; result: string; changes: number; summary: string; errors: { code: string; message: string }[] }[] };
+    t.equal(j.ok, false, 'not ok: a guest failed');
     t.equal(j.jobs, 2);
     t.same(j.guests.map((g: { guest: string; result: string }) => [g.guest, g.result]), [['alpha', 'converted'], ['bravo', 'failed'], ['charlie', 'converted']]);
-    t.match(j.guests[1].error, /no Linux root filesystem/);
+    t.match(j.guests[1].errors[0], { code: 'refused', message: /no Linux root filesystem/ });
+    t.match(j.guests[1].summary, /no Linux root filesystem/);
     t.equal(j.guests[0].changes, 12);
     t.ok(existsSync(join(ws.dir, 'out', 'alpha.xml')) && existsSync(join(ws.dir, 'out', 'charlie.xml')));
     t.notOk(existsSync(join(ws.dir, 'out', 'bravo.xml')));
@@ -57,7 +60,7 @@ if (!isRoot) {
 
     const again = xen2kvm(ws, ['convert', join(xen, 'alpha'), join(xen, 'charlie'), '-o', join(ws.dir, 'out'), '--json']);
     t.equal(again.code, 0, 'exit 0: all converted (already)');
-    t.same(JSON.parse(again.stdout).guests.map((g: { result: string }) => g.result), ['already converted', 'already converted']);
+    t.same(JSON.parse(again.stdout).guests.map((g: { result: string }) => g.result), ['already-converted', 'already-converted']);
   });
 
   t.test('a bad config stops the batch before any guest is touched (exit 2)', hostTierOnly, async (t) => {

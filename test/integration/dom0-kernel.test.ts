@@ -4,6 +4,7 @@
 // which lacks virtio, is rebuilt in the guest; inspect lists every pending edit;
 // rollback removes what was copied and built.
 import { createHash } from 'node:crypto';
+import { onlyGuest } from '../helpers/contract.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -31,13 +32,13 @@ if (!isRoot) {
     const boot = join(ws.dir, 'boot');
 
     // Without the Xen host's files: inspect says what is missing; convert refuses, naming --xen-root.
-    const blind = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+    const blind = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
     t.match(blind.problems, [{ code: 'dom0-kernel', message: /boots dom0's kernel \/boot\/vmlinuz-.* which is not at \/boot\/vmlinuz-/, fix: /--xen-root DIR/ }]);
     const refused = xen2kvm(ws, ['convert', g.config, '-o', out, '--boot-dir', boot]);
     t.equal(refused.code, 2, refused.stderr);
     t.match(refused.stderr, /--xen-root DIR/);
 
-    const seen = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json', '--xen-root', xenRoot]).stdout);
+    const seen = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json', '--xen-root', xenRoot]).stdout);
     t.equal(seen.kernels[0].version, RHEL5_KERNEL, 'dom0\'s kernel is the guest\'s');
     t.ok(seen.problems.some((p: { code: string }) => p.code === 'dom0-ramdisk-without-virtio'));
     for (const e of ['device-names', 'inittab', 'initrd']) t.ok(seen.edits.includes(e), `pending: ${e}`);
@@ -64,7 +65,7 @@ if (!isRoot) {
     t.match(back.stderr, /removed .*\/dom0k\/vmlinuz \(copied to the host for direct boot\)/);
     t.notOk(existsSync(join(boot, 'dom0k', 'vmlinuz')));
     t.notOk(existsSync(join(boot, 'dom0k', 'initrd.img')));
-    const after = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json', '--xen-root', xenRoot]).stdout);
+    const after = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json', '--xen-root', xenRoot]).stdout);
     t.ok(after.edits.includes('initrd'), 'the guest-built initrd is gone again: the initrd is pending once more');
     t.same(leftovers(ws), { loops: [], mounts: [], locks: [] });
   });

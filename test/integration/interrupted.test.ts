@@ -3,6 +3,7 @@
 // converted in one go); `rollback --all` then gives back the guest exactly as it
 // was before its first conversion, whatever runs were recorded.
 import { spawn, spawnSync } from 'node:child_process';
+import { onlyGuest } from '../helpers/contract.js';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -42,7 +43,7 @@ if (!isRoot) {
       t.same(loopsUnder(ws.dir).filter((l) => l), [], 'cleanup left nothing attached');
       t.same(mountsUnder(ws.runDir), [], 'nor mounted');
       if (stage === 'edited' || stage === 'guest-command') {
-        const j = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+        const j = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
         t.ok(j.problems.some((p: { code: string }) => p.code === 'interrupted-conversion'), 'inspect reports the interrupted run');
       }
       const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, `out-${stage}`)]);
@@ -154,7 +155,7 @@ if (!isRoot) {
     const r = xen2kvm(ws, ['convert', g.config, '-o', join(ws.dir, 'out-killed')]);
     t.equal(r.code, 0, r.stderr);
     t.match(r.stderr, /an earlier conversion \(run \S+\) was interrupted/);
-    const j = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+    const j = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
     t.notOk(j.problems.some((p: { code: string }) => p.code.startsWith('pending:') || p.code === 'interrupted-conversion'), 'exactly converted');
   });
 

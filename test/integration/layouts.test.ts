@@ -4,6 +4,7 @@
 // exists: the VM tier), md RAID1 (where the md driver exists: the VM tier). Each
 // inspection leaves the image's bytes and the host as they were.
 import { spawnSync } from 'node:child_process';
+import { onlyGuest } from '../helpers/contract.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -42,7 +43,7 @@ if (!isRoot) {
   const inspect = (t: Tap, config: string, extra: string[] = []) => {
     const r = xen2kvm(ws, ['inspect', config, '--json', ...extra]);
     t.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout);
+    return onlyGuest(r.stdout);
   };
 
   t.test('btrfs: / in subvolume @, /home in @home (Ubuntu 22.04)', hostTierOnly, async (t) => {
@@ -138,7 +139,7 @@ if (!isRoot) {
       const r = xen2kvm(ws, ['inspect', g.config, '--json', '--attach', strategy]);
       if (strategy === 'kpartx') {
         t.equal(r.code, 0, r.stderr);
-        const j = JSON.parse(r.stdout);
+        const j = onlyGuest(r.stdout);
         t.ok(j.filesystems.some((f: { name: string; mountpoint?: string }) => f.name === '/dev/VolGroup00/LogVol00' && f.mountpoint === '/'), 'every LV of an activated VG, linear or not, contiguous or not: the root is found');
       } else {
         t.equal(r.code, 2);

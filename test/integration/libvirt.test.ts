@@ -2,6 +2,7 @@
 // so defining is the check): a converted guest is defined and autostarted with
 // our MACs, disks and console; networks define, start and autostart.
 import { spawnSync } from 'node:child_process';
+import { onlyGuest } from '../helpers/contract.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -71,7 +72,7 @@ if (process.env.XEN2KVM_STRATEGIES) {
     t.match(over.stderr, new RegExp(`the libvirt domain ${same} will be replaced \\(--overwrite\\); its XML is kept in .*${same}\\.previous\\.xml`));
     t.ok(existsSync(join(ws.dir, 'o2', `${same}.previous.xml`)));
     t.equal(attr(parseXml(virsh('dumpxml', same).stdout), 'devices/disk/source', 'file'), second.images[0], 'replaced');
-    const runs = JSON.parse(xen2kvm(ws, ['runs', second.config, '--json']).stdout);
+    const runs = onlyGuest(xen2kvm(ws, ['runs', second.config, '--json']).stdout);
     t.equal(runs.runs[0].definedDomain, same, 'the run records the domain it defined');
     t.match(xen2kvm(ws, ['rollback', '--dry-run', second.config]).stdout, new RegExp(`undefine the libvirt domain ${same} .*\\n.*define the domain ${same} it replaced`));
 

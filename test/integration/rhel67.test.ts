@@ -3,6 +3,7 @@
 // root) guests built file by file: exactly the expected files change, a second run
 // changes nothing, rollback gives back every file.
 import { join } from 'node:path';
+import { onlyGuest } from '../helpers/contract.js';
 import t from 'tap';
 import { buildCentosGuest } from '../../scripts/images/build.js';
 import { CENTOS } from '../../scripts/images/rhel-tree.js';
@@ -19,7 +20,7 @@ if (!isRoot) {
     const dir = join(ws.dir, 'c6');
     const g = await buildCentosGuest(dir, 'centos6');
     const k = CENTOS.centos6.kernel;
-    const inspected = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+    const inspected = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
     t.equal(inspected.os.distro, 'centos');
     t.equal(inspected.initSystem, 'upstart');
     t.notOk(inspected.edits.includes('inittab'), 'upstart: no inittab getty (it never reads one)');

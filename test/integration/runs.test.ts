@@ -2,6 +2,7 @@
 // --dry-run` (nothing changes), an unknown --run-id (exit 2 listing the runs), and
 // `cleanup --dry-run` after a killed run (lists, undoes nothing).
 import { join } from 'node:path';
+import { onlyGuest } from '../helpers/contract.js';
 import t from 'tap';
 import { buildRhel5Guest } from '../../scripts/images/build.js';
 import { hostTierOnly, isRoot, loopsUnder, sha256, startPaused, workspace, xen2kvm } from '../helpers/system.js';
@@ -24,8 +25,9 @@ if (!isRoot) {
     t.equal(full.code, 0, full.stderr);
     t.match(full.stderr, /warning: vif 0 stays on bridge xenbr0, which must exist on the KVM host/, 'warnings on stderr');
     t.notMatch(full.stdout, /warning/, 'not on stdout');
-    const j = JSON.parse(xen2kvm(ws, ['runs', g.config, '--json']).stdout);
-    t.equal(j.schemaVersion, 1);
+    const doc = JSON.parse(xen2kvm(ws, ['runs', g.config, '--json']).stdout);
+    const j = doc.guests[0];
+    t.equal(doc.schemaVersion, 1);
     t.equal(j.runs.length, 2, 'two runs recorded');
     t.same(j.runs[0].edits, ['inittab'], 'the first changed the inittab only');
     t.ok(j.runs[1].edits.includes('initrd') && !j.runs[1].edits.includes('inittab'), 'the second the rest');
@@ -51,7 +53,7 @@ if (!isRoot) {
 
     const rb = xen2kvm(ws, ['rollback', '--run-id', j.runs[1].runId, g.config]);
     t.equal(rb.code, 0, rb.stderr);
-    const left = JSON.parse(xen2kvm(ws, ['runs', g.config, '--json']).stdout);
+    const left = onlyGuest(xen2kvm(ws, ['runs', g.config, '--json']).stdout);
     t.same(left.runs.map((r: { runId: string }) => r.runId), [j.runs[0].runId], 'the first run is left');
   });
 

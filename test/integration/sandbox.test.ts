@@ -2,6 +2,7 @@
 // host's root read-only there, the guest's disks as virtio disks; the host gets
 // the domain XML naming the real image, and the guest is converted. Prints its cost.
 import { spawnSync } from 'node:child_process';
+import { onlyGuest } from '../helpers/contract.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -56,7 +57,7 @@ if (!isRoot) {
     t.equal(attr(d, 'devices/disk/source', 'file'), g.images[0], 'the image, not the VM\'s /dev/vda');
     t.equal(attr(d, 'devices/interface/source', 'bridge'), 'br0');
     const hostStarted = Date.now();
-    const j = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+    const j = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
     t.notOk(j.problems.some((p: { code: string }) => p.code.startsWith('pending:')), 'converted: nothing pending');
     t.same(loopsUnder(ws.dir), [], 'nothing attached on the host');
     t.same(mountsUnder(ws.runDir), [], 'nothing mounted on the host');

@@ -5,6 +5,7 @@
 // run finding a killed run's leftovers names it; environment errors are exit 1
 // with their cause, checked before any guest is touched.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { onlyGuest } from '../helpers/contract.js';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -98,7 +99,7 @@ if (!isRoot) {
     // The run went on without a reader; wait for it to end.
     for (let i = 0; i < 100 && spawnSync('pgrep', ['-f', `convert ${g.config}`]).status === 0; i++) await new Promise((res) => setTimeout(res, 200));
     nothingLeft(t);
-    const j = JSON.parse(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
+    const j = onlyGuest(xen2kvm(ws, ['inspect', g.config, '--json']).stdout);
     t.notOk(j.problems.some((p: { code: string }) => p.code.startsWith('pending:') || p.code === 'interrupted-conversion'), 'and finished the conversion');
   });
 

@@ -1,4 +1,5 @@
 // The one kernel command line for KVM: every boot path goes through kvmCmdline.
+import type { Warning } from '../../src/errors.js';
 import t from 'tap';
 import { kvmCmdline } from '../../src/xen/kvm-cmdline.js';
 import { planDevices } from '../../src/xen/devmap.js';
@@ -10,7 +11,7 @@ const map = planDevices(xenTools, { machine: 'pc', hvmVirtio: false });
 
 t.test('console, Xen words, devices, interface names, speed', async (t) => {
   const warnings: string[] = [];
-  const f = { deviceMap: map, serialSpeed: 38400, netNames: 'ifnames-off' as const, warn: (w: string) => warnings.push(w) };
+  const f = { deviceMap: map, serialSpeed: 38400, netNames: 'ifnames-off' as const, warn: (w: Warning) => warnings.push(w.message) };
   const once = kvmCmdline(['root=/dev/xvda2', 'ro', 'resume=/dev/xvda1', 'console=hvc0', 'xencons=tty', 'elevator=noop', 'root2=/dev/xvda9'], f, 'test');
   t.same(once, ['root=/dev/vdb', 'ro', 'resume=/dev/vda', 'elevator=noop', 'root2=/dev/xvda9', 'console=tty0', 'console=ttyS0,38400n8', 'net.ifnames=0']);
   t.same(kvmCmdline(once, f, 'test'), once, 'idempotent');

@@ -110,14 +110,14 @@ t.test('unknown keys are kept with their lines', async (t) => {
 t.test('duplicate keys: the last wins, with a warning', async (t) => {
   const g = parse(`name = "x"\nmemory = 256\nmemory = 512\n`);
   t.equal(g.memoryMiB, 512);
-  t.match(g.warnings[0], /guest\.cfg:3:1: memory is set again \(first at line 2\)/);
+  t.match(g.warnings[0], { code: 'setting-repeated', message: /guest\.cfg:3:1: memory is set again \(first at line 2\)/ });
 });
 
 t.test('maxmem below memory: one size for both, with a warning', async (t) => {
   const g = parse(`name = "x"\nmemory = 512\nmaxmem = 256\n`);
   t.equal(g.memoryMiB, 256);
   t.equal(g.maxmemMiB, 512);
-  t.match(g.warnings.join('\n'), /maxmem \(256\) is below memory/);
+  t.match(g.warnings, [{ code: 'maxmem-below-memory', message: /maxmem \(256\) is below memory/ }]);
 });
 
 // One case per class of bad input: message, file, line and column.

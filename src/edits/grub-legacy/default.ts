@@ -5,6 +5,7 @@ import { entryIndex, parseGrubLegacy } from '../../formats/grub-legacy.js';
 import { fileCr } from '../../formats/lines.js';
 import { grubMenuPaths } from '../context.js';
 import type { EditContext, FileEdit } from '../types.js';
+import { warning } from '../../errors.js';
 
 export function setGrubDefault(text: string, ctx: EditContext): string {
   const menu = parseGrubLegacy(text);
@@ -14,7 +15,7 @@ export function setGrubDefault(text: string, ctx: EditContext): string {
   if (menu.defaultLine !== undefined) {
     const m = /^(\s*default\s*=?\s*)([^\s#]*)([^\r]*)(\r?)$/.exec(lines[menu.defaultLine])!;
     if (m[2] === String(index)) return text;
-    if (m[2] === 'saved') ctx.warn(`grub.conf line ${menu.defaultLine + 1}: default=saved boots whichever entry was saved last (the Xen kernel); it is now default=${index}`);
+    if (m[2] === 'saved') ctx.warn(warning('grub-default-saved', `grub.conf line ${menu.defaultLine + 1}: default=saved boots whichever entry was saved last (the Xen kernel); it is now default=${index}`));
     lines[menu.defaultLine] = `${m[1]}${index}${m[3]}${m[4]}`;
   } else {
     const first = Math.min(...[...menu.globals.values(), menu.entries[0]?.titleLine ?? lines.length]);

@@ -5,6 +5,7 @@
 import { renameGuestDevice } from '../../xen/devmap.js';
 import type { EditContext, FileEdit } from '../types.js';
 import { mapLines } from '../types.js';
+import { warning } from '../../errors.js';
 
 export function remapDeviceMap(text: string, ctx: EditContext, path = '/boot/grub/device.map'): string {
   return mapLines(text, (line, i) => {
@@ -12,7 +13,7 @@ export function remapDeviceMap(text: string, ctx: EditContext, path = '/boot/gru
     if (!m) return line;
     const renamed = renameGuestDevice(ctx.deviceMap, m[2]);
     if (renamed === undefined) {
-      ctx.warn(`${path} line ${i + 1}: ${m[2]} is none of the guest's disks; left as it is`);
+      ctx.warn(warning('device-not-a-disk', `${path} line ${i + 1}: ${m[2]} is none of the guest's disks; left as it is`));
       return line;
     }
     return `${m[1]}${renamed}${m[3]}`;
