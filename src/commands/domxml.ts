@@ -29,19 +29,16 @@ export const domxmlCommand: CommandModule<object, DomxmlArgs> = {
       return;
     }
     const rendered = renderDomainXml(guest, domainOptions(a));
-    for (const w of rendered.warnings) log.warn(w.message);
     // Checked against libvirt's schema before it is printed (when virt-xml-validate is installed).
     const validated = await validateXml(rendered.xml, 'domain');
     if (!validated) log.verbose('virt-xml-validate is not installed; the domain XML was not checked against libvirt\'s schema');
-    if (!a.json) {
-      process.stdout.write(rendered.xml);
-      return;
-    }
     const entry = {
       guest: guest.name, config: a.config, xml: rendered.xml, validated,
       ...(a['print-guest'] ? { model: guest } : {}),
       warnings: [...guest.warnings, ...rendered.warnings], errors: [],
     };
-    process.stdout.write(jsonText(jsonDocument('domxml', { guests: [entry] })));
+    process.stdout.write(a.json ? jsonText(jsonDocument('domxml', { guests: [entry] })) : rendered.xml);
+    // Warnings on stderr, after the result (the config's own were said when it was read).
+    for (const w of rendered.warnings) log.warn(w.message);
   },
 };

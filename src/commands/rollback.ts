@@ -69,19 +69,18 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     });
     const name = guest.name || where;
     const say = (entry: Record<string, unknown>, text: string, warnings: Warning[] = []) => {
-      const { result: r, summary } = entry as { result: string; summary: string };
-      process.stdout.write(a.json ? jsonText(jsonDocument('rollback', { dryRun, guests: [{ guest: name, config: where, result: r, summary, ...entry, warnings, errors: [] }] })) : text);
+      process.stdout.write(a.json ? jsonText(jsonDocument('rollback', { dryRun, guests: [{ guest: name, config: where, ...entry, warnings, errors: [] }] })) : text);
       if (a.json) for (const w of warnings) log.warn(w.message);
     };
     if (result && 'plan' in result) {
       const { runs, chosen, steps } = result.plan;
       const plan = steps.map((x) => `  ${x}\n`).join('');
-      say({ result: steps.length ? 'would-roll-back' : 'nothing-to-roll-back', summary: steps.length ? `would undo ${steps.length} step(s) (dry run)` : 'nothing would be undone (dry run)', runs, undone: chosen.map((r) => r.runId), steps },
+      say({ result: steps.length ? 'would-roll-back' : 'nothing-to-roll-back', summary: steps.length ? `Would undo ${steps.length} step(s) (dry run; nothing was changed).` : 'Nothing would be undone (dry run).', runs, undone: chosen.map((r) => r.runId), steps },
         `${formatRuns(runs)}${steps.length ? `Would undo (dry run; nothing was changed):\n${plan}` : 'Nothing would be undone (dry run).\n'}`);
       return;
     }
     if (!result) {
-      say({ result: 'nothing-to-roll-back', summary: 'no conversion is recorded in the guest', undone: [], steps: [] }, 'No conversion is recorded in the guest; nothing to roll back.\n');
+      say({ result: 'nothing-to-roll-back', summary: 'No conversion is recorded in the guest; nothing to roll back.', undone: [], steps: [] }, 'No conversion is recorded in the guest; nothing to roll back.\n');
       return;
     }
     for (const d of result.done) log.verbose(d);
@@ -108,9 +107,9 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
     }
     const count = result.undone.length;
     const ids = result.undone.map((r) => r.runId).join(', ');
-    const summary = count === 0 ? `no conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run`
-      : `rolled back ${count > 1 ? `${count} runs (${ids})` : `run ${ids}`}: ${result.done.length} change(s) undone${a.all ? '; the guest is as it was before its first conversion' : ''}`;
-    const text = `${domainDone.map((l) => `Done: ${l}\n`).join('')}${summary[0].toUpperCase()}${summary.slice(1)}.\n`;
+    const summary = count === 0 ? `No conversion is recorded in the guest; removed ${result.done.length} leftover(s) of an interrupted run.`
+      : `Rolled back ${count > 1 ? `${count} runs (${ids})` : `run ${ids}`}: ${result.done.length} change(s) undone.${a.all ? ' The guest is as it was before its first conversion.' : ''}`;
+    const text = `${domainDone.map((l) => `Done: ${l}\n`).join('')}${summary}\n`;
     say({ result: count === 0 ? 'leftovers-removed' : 'rolled-back', summary, undone: result.undone.map((r) => r.runId), steps, libvirt: domainDone }, text, warnings);
   },
 };

@@ -30,7 +30,7 @@ if (!isRoot) {
     const before = ['alpha', 'charlie'].map((n) => sha256(join(ws.dir, n, `${n}.img`)));
     const dry = xen2kvm(ws, ['convert', '--all', '--xen-dir', xen, '--dry-run', '-o', join(ws.dir, 'out-dry')]);
     t.equal(dry.code, 1, dry.stderr);
-    t.match(dry.stdout, /^alpha +would change +12 /m);
+    t.match(dry.stdout, /^alpha +would convert +12 /m);
     t.match(dry.stdout, /2 of 3 guests would be converted, 1 failed \(dry run: nothing was written\)\./);
     t.notMatch(dry.stdout, /guests converted/);
     t.same(['alpha', 'charlie'].map((n) => sha256(join(ws.dir, n, `${n}.img`))), before, 'the dry run wrote nothing');
