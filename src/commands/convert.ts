@@ -8,7 +8,7 @@ import { jsonDocument, jsonText, reported } from '../report/contract.js';
 import { interruption } from '../cleanup.js';
 import { atomicWrite } from '../tree/files.js';
 import { FAMILIES } from '../families/index.js';
-import { EnvironmentError, InterruptedError, UserError, warning, type Warning } from '../errors.js';
+import { EnvironmentError, InputError, InterruptedError, UserError, warning, type Warning } from '../errors.js';
 import { log } from '../log.js';
 import { attachOptions, checkOutputPath, dom0Options, dom0Settings, type Dom0Args, ensureWritableDir, ensureWritableFileDir, openOptions, domainOptions, hostMappingOptions, loadGuest, type AttachArgs, type HostMappingArgs } from './options.js';
 import { formatResult } from '../report/conversion.js';
@@ -121,17 +121,21 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     };
     // Bad input stops the batch before any guest is touched: every config is read first.
     const guests = [];
-    const problems: string[] = [];
+    const problems: UserError[] = [];
     for (const c of configs) {
       try {
         const g = await loadGuest(c, configs.length === 1 ? a.disk : undefined);
         guests.push({ name: g.name, config: c, guest: g });
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
-        problems.push(e.message);
+        problems.push(e);
       }
     }
-    if (problems.length) throw new UserError(problems.join('\n'), 'Fix the configs named above; no guest was touched.');
+    if (problems.length) {
+      const advice = 'Fix the configs named above; no guest was touched.';
+      // Errors located in the configs stay bad input (file, line); a config that cannot be read is another refusal.
+      throw problems.every((p) => p instanceof InputError) ? new InputError(problems.flatMap((p) => (p as InputError).problems), advice) : new UserError(problems.map((p) => p.message).join('\n'), advice);
+    }
     const names = guests.map((g) => g.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new UserError(`two configs name the guest ${dup}; each domain needs its own name`);

@@ -22,4 +22,15 @@ if (!isRoot) {
     t.match(r.stdout, /=== 5\. A second convert finds nothing to do =+\nAlready converted/);
     t.same(readdirSync(tmpdir()).filter((f) => f.startsWith('xen2kvm-demo-')), before, 'its temp dir is removed');
   });
+
+  t.test('xen2kvm demo --json: the show on stderr, one document on stdout', hostTierOnly, async (t) => {
+    const ws = workspace();
+    t.teardown(() => ws.cleanup());
+    const r = xen2kvm(ws, ['demo', '--json']);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stderr, /=== 3\. xen2kvm convert --show-diff/);
+    const j = JSON.parse(r.stdout);
+    t.match(j, { command: 'demo', ok: true, inspection: { guest: 'demo', family: 'rhel' } });
+    t.match(j.guests[0], { guest: 'demo', result: 'converted', kernel: '2.6.18-128.1.16.el5' });
+  });
 }
