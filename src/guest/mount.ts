@@ -9,7 +9,7 @@ import { parseFstab, skipReason, MOUNTABLE } from '../formats/fstab.js';
 import { rootFs, type RootFs } from '../tree/fs.js';
 import { guestDeviceName } from '../image/stacked.js';
 import { resolveDeviceSpec } from '../image/resolve.js';
-import { mountFilesystem, mountRoot, mountUnder, scratchDir, unmountTo, type MountedGuest } from '../image/mount.js';
+import { mountFilesystem, mountRoot, mountUnder, remountInPlace, scratchDir, unmountTo, type MountedGuest } from '../image/mount.js';
 import type { Acquirer } from '../image/acquire.js';
 import type { AttachedGuest, BlockDevice } from '../image/types.js';
 
@@ -113,7 +113,9 @@ export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?:
   if (!readOnly && guest.readOnly) throw new Error('a guest attached read-only cannot be mounted read-write');
   const found = await findRoot(guest, acq, rootHint);
   const rootDev = found.dev;
-  const { root, fs, stackMark } = await mountRoot(rootDev, readOnly, acq, found.subvol);
+  const { root, fs, stackMark, inPlace } = await mountRoot(rootDev, readOnly, acq, found.subvol);
+  // Host targets of the tree, while every mount of it can become read-write where it is.
+  let targets: { device: string; fstype: string; target: string }[] | undefined = inPlace && !guest.readOnly ? [{ device: rootDev.device, fstype: rootDev.fstype!, target: root }] : undefined;
   const mounted: MountedGuest = { root, rootDevice: rootDev, ...(found.subvol ? { rootSubvol: found.subvol } : {}), readOnly, stackMark, fs, mounts: [{ device: rootDev.device, mountpoint: '/', fstype: rootDev.fstype!, spec: `(root${found.subvol && found.subvol !== '/' ? `, subvolume ${found.subvol}` : ''})` }], skipped: [] };
   const crypttab = await fs.readText('/etc/crypttab');
   if (crypttab) applyCrypttab(crypttab, guest.devices);
@@ -144,23 +146,32 @@ export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?:
       continue;
     }
     const subvol = dev.fstype === 'btrfs' ? subvolOf(e.options) : undefined;
-    const notMounted = await mountUnder(root, fs, { device: dev.device, fstype: dev.fstype, guestPath: e.file, ...(subvol ? { subvol } : {}) }, readOnly, acq);
-    if (notMounted) {
-      skip(notMounted);
+    const m = await mountUnder(root, fs, { device: dev.device, fstype: dev.fstype, guestPath: e.file, ...(subvol ? { subvol } : {}) }, readOnly, acq);
+    if (typeof m === 'string') {
+      skip(m);
       continue;
     }
+    targets = m.inPlace ? targets?.concat({ device: dev.device, fstype: dev.fstype, target: m.target }) : undefined;
     mounted.mounts.push({ device: dev.device, mountpoint: e.file, fstype: dev.fstype, spec: e.spec });
   }
   // A /usr on a filesystem of its own that fstab does not list (CoreOS mounts it from the kernel command line).
   if (found.usr && !mounted.mounts.some((m) => m.mountpoint === '/usr') && (await fs.kind('/usr')) === 'dir' && (await fs.list('/usr')).length === 0) {
-    const notMounted = await mountUnder(root, fs, { device: found.usr.device, fstype: found.usr.fstype!, guestPath: '/usr' }, true, acq);
-    if (!notMounted) mounted.mounts.push({ device: found.usr.device, mountpoint: '/usr', fstype: found.usr.fstype!, spec: '(a separate /usr, read-only)' });
+    const m = await mountUnder(root, fs, { device: found.usr.device, fstype: found.usr.fstype!, guestPath: '/usr' }, true, acq);
+    // (It stays read-only, so this tree is mounted again for writing.)
+    targets = undefined;
+    if (typeof m !== 'string') mounted.mounts.push({ device: found.usr.device, mountpoint: '/usr', fstype: found.usr.fstype!, spec: '(a separate /usr, read-only)' });
   }
-  return mounted;
+  return { ...mounted, ...(readOnly && targets ? { inPlace: targets } : {}) };
 }
 
 /** Unmounts a read-only mount tree and mounts the same filesystems read-write. */
 export async function remountReadWrite(guest: AttachedGuest, mounted: MountedGuest, acq: Acquirer): Promise<MountedGuest> {
+  // Every filesystem had a clean journal (or none) and was mounted plain ro: read-write where it is.
+  if (mounted.inPlace) {
+    await remountInPlace(mounted.inPlace);
+    const { inPlace: _done, ...rest } = mounted;
+    return { ...rest, readOnly: false };
+  }
   await unmountTo(acq, mounted.stackMark);
   return mountGuest(guest, acq, { dev: mounted.rootDevice, ...(mounted.rootSubvol ? { subvol: mounted.rootSubvol } : {}) }, false);
 }

@@ -23,9 +23,23 @@ export async function runningDomains(): Promise<{ name: string; via: string }[]>
   const all = await Promise.all([
     ask('xl', ['list'], 'xl list', xenList),
     ask('xm', ['list'], 'xm list', xenList),
-    ...['qemu:///system', 'xen:///system'].map((uri) => ask('virsh', ['-c', uri, 'list', '--name'], `virsh -c ${uri} list`, names)),
+    ...libvirtUrisToAsk(existsSync).map((uri) => ask('virsh', ['-c', uri, 'list', '--name'], `virsh -c ${uri} list`, names)),
   ]);
   return all.flat();
+}
+
+/**
+ * The libvirt URIs whose daemon is there to ask (a virsh that has no daemon to
+ * reach costs a spawn and tens of milliseconds for nothing): qemu:///system with
+ * libvirtd's or virtqemud's socket; xen:///system with virtxend's, or libvirtd's on a
+ * Xen dom0 (/proc/xen: only there does libvirtd load its Xen driver).
+ */
+export function libvirtUrisToAsk(exists: (path: string) => boolean): string[] {
+  const monolithic = exists('/run/libvirt/libvirt-sock');
+  return [
+    ...(monolithic || exists('/run/libvirt/virtqemud-sock') ? ['qemu:///system'] : []),
+    ...(exists('/run/libvirt/virtxend-sock') || (monolithic && exists('/proc/xen')) ? ['xen:///system'] : []),
+  ];
 }
 
 /** Processes that hold `path` (or any of `also`) open: pid and command name. */
