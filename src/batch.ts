@@ -5,7 +5,6 @@
 import { EnvironmentError } from './errors.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Listr } from 'listr2';
 import { checkInterrupted, interruption } from './cleanup.js';
 import { convertGuest, type ConvertOptions, type ConvertResult } from './convert.js';
 import { describeError, InterruptedError, type Warning } from './errors.js';
@@ -183,6 +182,8 @@ async function runQueue(guests: BatchGuest[], opts: ConvertOptions, jobs: number
   };
 
   if (interactive) {
+    // listr2 only for a live display on a terminal (a chunk of its own in the bundle).
+    const { Listr } = await import('listr2');
     const list = new Listr(guests.map((g) => ({
       title: g.name,
       task: async (_ctx: unknown, task: { output: string; title: string }) => {

@@ -1,11 +1,14 @@
 // The one place that spawns processes. Every external program xen2kvm uses is named
 // in COMMANDS; every call is logged as a quoted command line (--verbose) and a
 // failure becomes a CommandError carrying the command and its stderr.
-import { execa } from 'execa';
 import { CommandError } from './errors.js';
 import { log } from './log.js';
 import { join } from 'node:path';
 import { packageRoot } from './paths.js';
+
+/** execa, loaded at the first command run: `xen2kvm --help` and the pure commands never pay for it (a chunk of its own in the bundle). */
+let execaModule: Promise<typeof import('execa')> | undefined;
+const loadExeca = () => (execaModule ??= import('execa'));
 
 /** Every external program, by the name callers use. Values are the executables. */
 export const COMMANDS = {
@@ -81,6 +84,7 @@ export async function runBinary(name: CommandName, args: readonly string[], inpu
   const command = formatCommand(file, args);
   log.debug(`$ ${command} < (${input.length} bytes)`);
   if (opts.maxBuffer) return runBinaryCapped(file, command, args, input, opts);
+  const { execa } = await loadExeca();
   const result = await execa(file, [...args], { reject: false, input, encoding: 'buffer', timeout: opts.timeoutMs, stripFinalNewline: false });
   const stderr = Buffer.from(result.stderr ?? []).toString('utf8');
   if (result.exitCode === undefined || result.exitCode !== 0) {
@@ -91,6 +95,7 @@ export async function runBinary(name: CommandName, args: readonly string[], inpu
 
 /** Streams a command's output, killing it once the output passes opts.maxBuffer (memory stays bounded). */
 async function runBinaryCapped(file: string, command: string, args: readonly string[], input: Buffer, opts: RunOptions): Promise<Buffer> {
+  const { execa } = await loadExeca();
   const sub = execa(file, [...args], { reject: false, input, buffer: { stdout: false, stderr: true }, encoding: 'buffer', timeout: opts.timeoutMs });
   const chunks: Buffer[] = [];
   let size = 0;
@@ -139,6 +144,7 @@ export async function run(name: CommandName, args: readonly string[], opts: RunO
   const command = formatCommand(file, args);
   log.verbose(`$ ${command}`);
   const started = Date.now();
+  const { execa } = await loadExeca();
   const sub = execa(file, [...args], {
     reject: false,
     input: opts.input,

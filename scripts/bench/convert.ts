@@ -66,6 +66,7 @@ export async function benchConvert(runs = 3): Promise<string[]> {
       for (const c of contenders) {
         if (c.available()) continue;
         const g = await buildRhel5Guest(join(dir, `g${i}`), { name: `bench${i}` });
+        spawnSync('sync');
         const r = c.run(g, join(dir, 'out'));
         results.set(c.label, [...(results.get(c.label) ?? []), r]);
         rmSync(join(dir, `g${i}`), { recursive: true, force: true });
