@@ -97,8 +97,12 @@ const READ_ONLY_ADVICE = 'Is the filesystem damaged, or has it the read-only fea
 /** Makes mounted filesystems read-write where they are (each one mountFilesystem said can), in the order given. */
 export async function remountInPlace(mounts: { device: string; fstype: string; target: string }[]): Promise<void> {
   for (const m of mounts) {
-    await run('mount', ['-o', 'remount,rw', m.target]);
-    if (mountOptionsOf(m.target)?.split(',').includes('ro')) throw new EnvironmentError(`${m.device} (${m.fstype}) stayed read-only although read-write was asked`, READ_ONLY_ADVICE);
+    // Refused (ext4's read-only feature: "write-protected"), or still ro: the same refusal as a fresh rw mount's.
+    const r = await run('mount', ['-o', 'remount,rw', m.target], { allowFailure: true });
+    if (r.exitCode !== 0 || mountOptionsOf(m.target)?.split(',').includes('ro')) {
+      const why = r.stderr.trim().split('\n')[0]?.replace(/^mount: /, '');
+      throw new EnvironmentError(`${m.device} (${m.fstype}) was mounted read-only although read-write was asked${why ? ` (${why})` : ''}`, READ_ONLY_ADVICE);
+    }
   }
 }
 
