@@ -158,12 +158,21 @@ async function findBootloader(fs: RootFs): Promise<{ bootloader: BootloaderFacts
 
 async function findKernels(fs: RootFs, menu: GrubMenu | undefined, decompress: Decompress, problems: GuestProblem[], xenName: RegExp): Promise<KernelFacts[]> {
   const boot = await fs.list('/boot');
+  // Links in /boot are not kernels of their own: SUSE's flavour links (vmlinuz → vmlinuz-VER-default,
+  // vmlinuz-xen → vmlinuz-VER-xen) name the kernel they point to, in the menu too.
+  const linked = new Map<string, string>();
+  for (const f of boot) {
+    const target = /^vmlinu[xz]/.test(f) ? await fs.linkTarget(`/boot/${f}`) : undefined;
+    if (target !== undefined) linked.set(f, kernelVersionOf(target.replace(/^.*\//, '/boot/')) ?? '');
+  }
   const inMenu = new Map<string, number>();
   menu?.entries.forEach((e, i) => {
-    const v = e.kernel && kernelVersionOf(e.kernel.path);
+    const name = e.kernel?.path.replace(/^.*\//, '');
+    const v = e.kernel && (linked.get(name ?? '') || kernelVersionOf(e.kernel.path));
     if (v && !inMenu.has(v)) inMenu.set(v, i);
   });
-  const versions = boot.map((f) => /^vmlinu[xz]-(.+)$/.exec(f)?.[1]).filter((v): v is string => !!v && !/rescue/.test(v));
+  // vmlinux-VER.gz (SUSE's compressed copy for crash dumps) is the same kernel as vmlinuz-VER.
+  const versions = [...new Set(boot.filter((f) => !linked.has(f)).map((f) => /^vmlinu[xz]-(.+?)(\.gz)?$/.exec(f)?.[1]).filter((v): v is string => !!v && !/rescue/.test(v)))];
   const out: KernelFacts[] = [];
   for (const version of versions.sort(compareVersions).reverse()) {
     const { fromConfig, drivers } = await kernelDrivers(fs, version);

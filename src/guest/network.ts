@@ -3,7 +3,7 @@
 import type { RootFs } from '../tree/fs.js';
 
 export interface NetworkFacts {
-  /** ifupdown (/etc/network/interfaces), netplan, Red Hat ifcfg files, or none found. */
+  /** ifupdown (/etc/network/interfaces), netplan, Red Hat or SUSE ifcfg files, or none found. */
   tools: ('ifupdown' | 'netplan' | 'ifcfg')[];
   /** Interface names the configuration brings up (eth0 …). */
   names: string[];
@@ -63,13 +63,16 @@ export async function networkFacts(fs: RootFs): Promise<NetworkFacts> {
   const plans = (await fs.list('/etc/netplan')).filter((f) => /\.ya?ml$/.test(f));
   if (plans.length) tools.push('netplan');
   for (const f of plans) add(netplanNames((await fs.readText(`/etc/netplan/${f}`)) ?? ''));
-  const ifcfg = (await fs.list('/etc/sysconfig/network-scripts')).filter((f) => /^ifcfg-/.test(f) && f !== 'ifcfg-lo');
-  if (ifcfg.length) tools.push('ifcfg');
-  add(ifcfg.map((f) => f.slice('ifcfg-'.length)));
+  // Red Hat's network-scripts, and SUSE's /etc/sysconfig/network (sysconfig and wicked read the same ifcfg files).
   const unpinned: string[] = [];
-  for (const f of ifcfg) {
-    const text = (await fs.readText(`/etc/sysconfig/network-scripts/${f}`)) ?? '';
-    if (!/^\s*HWADDR=["']?[0-9A-Fa-f:]{17}/m.test(text)) unpinned.push(f.slice('ifcfg-'.length));
+  for (const dir of ['/etc/sysconfig/network-scripts', '/etc/sysconfig/network']) {
+    const ifcfg = (await fs.list(dir)).filter((f) => /^ifcfg-[^~]+$/.test(f) && f !== 'ifcfg-lo' && !/\.(bak|orig|rpmsave|rpmnew)$/.test(f));
+    if (ifcfg.length && !tools.includes('ifcfg')) tools.push('ifcfg');
+    add(ifcfg.map((f) => f.slice('ifcfg-'.length)));
+    for (const f of ifcfg) {
+      const text = (await fs.readText(`${dir}/${f}`)) ?? '';
+      if (!/^\s*HWADDR=["']?[0-9A-Fa-f:]{17}/m.test(text)) unpinned.push(f.slice('ifcfg-'.length));
+    }
   }
   return { tools, names, unpinned };
 }

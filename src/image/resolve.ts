@@ -1,12 +1,15 @@
 // Which attached device an fstab (or kernel command line) device spec means:
 // LABEL= / UUID=, /dev/VG/LV and /dev/mapper/VG-LV, /dev/disk/by-*, and Xen disk
-// names (/dev/xvda2, with the hd / sd aliases Xen also shows) via the config's
-// vdev list. Pure.
-import { vdevDiskIndex, vdevPartition } from '../xen/disk.js';
+// names (/dev/xvda2, with the hd / sd aliases Xen also shows, and the
+// /dev/disk/by-id/xen-xvda2 or xen-xvda-part2 links SUSE's installer writes) via the
+// config's vdev list. Pure.
+import { vdevDiskIndex, vdevPartition, xenByIdName } from '../xen/disk.js';
 import { mapperName } from '../lvm/report.js';
 import type { BlockDevice } from './types.js';
 
 export function resolveDeviceSpec(spec: string, devices: BlockDevice[]): BlockDevice | undefined {
+  const byXenId = xenByIdName(spec);
+  if (byXenId) return resolveDeviceSpec(byXenId, devices);
   const eq = /^(LABEL|UUID|PARTUUID|PARTLABEL)=(.*)$/.exec(spec);
   const byLink = /^\/dev\/disk\/by-(label|uuid)\/(.+)$/.exec(spec);
   if (eq || byLink) {

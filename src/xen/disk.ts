@@ -207,3 +207,9 @@ export function diskLetters(index: number): string {
   }
   return s;
 }
+
+/** SUSE's by-id names of Xen disks (/dev/disk/by-id/xen-xvda2, xen-xvda-part2) as the plain name (/dev/xvda2); anything else undefined. */
+export function xenByIdName(spec: string): string | undefined {
+  const m = /^\/dev\/disk\/by-id\/xen-(xvd[a-z]+)(?:-part)?(\d*)$/.exec(spec);
+  return m ? `/dev/${m[1]}${m[2]}` : undefined;
+}

@@ -6,6 +6,7 @@
 // its network configuration names. Pure; what it cannot rename is a warning.
 import { isXenOnlyArg, serialConsoleArgs } from '../formats/cmdline.js';
 import { renameGuestDevice, type DeviceMap } from './devmap.js';
+import { xenByIdName } from './disk.js';
 import { warning, type Warning } from '../errors.js';
 
 export interface CmdlineFacts {
@@ -16,13 +17,15 @@ export interface CmdlineFacts {
   warn(w: Warning): void;
 }
 
-/** A Xen disk name (/dev/xvdXN, hdXN, sdXN) renamed per the device map; anything else as it is; a disk the map lacks is a warning. */
-export function remapXenDevice(dev: string, map: DeviceMap, warn: (w: Warning) => void, where: string): string {
-  if (!/^\/dev\/(xvd|hd|sd)[a-z]+\d*$/.test(dev)) return dev;
+/** A Xen disk name (/dev/xvdXN, hdXN, sdXN, SUSE's /dev/disk/by-id/xen-xvdX[-part]N) renamed per the device map; anything else as it is; a disk the map lacks is a warning. */
+export function remapXenDevice(given: string, map: DeviceMap, warn: (w: Warning) => void, where: string): string {
+  // A virtio disk has no by-id link unless the domain gives it a serial: the plain name it will have.
+  const dev = xenByIdName(given) ?? given;
+  if (!/^\/dev\/(xvd|hd|sd)[a-z]+\d*$/.test(dev)) return given;
   const r = renameGuestDevice(map, dev);
   if (r === undefined) {
     warn(warning('device-not-a-disk', `${where}: ${dev} is none of the guest's disks; left as it is (fix it by hand if the guest needs it)`));
-    return dev;
+    return given;
   }
   return r;
 }

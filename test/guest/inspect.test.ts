@@ -1,5 +1,5 @@
 // Inspection of sample guest trees (no disks, no root needed).
-import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -62,4 +62,17 @@ t.test('an initrd that has virtio; no boot loader; unreadable initrd', async (t)
   const f = await inspectGuest(rootFs(root));
   t.equal(f.bootloader.kind, 'none');
   t.same(f.problems.map((p) => p.code).sort(), ['initrd-unreadable', 'initrd-without-virtio', 'no-bootloader'].sort());
+});
+
+t.test("links in /boot and vmlinux-VER.gz are not kernels of their own (SUSE's flavour links)", async (t) => {
+  const root = tree();
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  symlinkSync(`vmlinuz-${RHEL5_KERNEL}`, join(root, 'boot/vmlinuz'));
+  symlinkSync(`vmlinuz-${RHEL5_XEN_KERNEL}`, join(root, 'boot/vmlinuz-xen'));
+  writeFileSync(join(root, `boot/vmlinux-${RHEL5_KERNEL}.gz`), 'gzip');
+  const menu = join(root, 'boot/grub/grub.conf');
+  writeFileSync(menu, readFileSync(menu, 'utf8').replace(`/vmlinuz-${RHEL5_KERNEL} `, '/vmlinuz '));
+  const f = await inspectGuest(rootFs(root));
+  t.same(f.kernels.map((k) => k.version), [RHEL5_XEN_KERNEL, RHEL5_KERNEL], 'no kernel named "xen", none named "….gz"');
+  t.ok(f.kernels.find((k) => k.version === RHEL5_KERNEL)?.inBootloader, 'a menu entry naming /vmlinuz lists the kernel it links to');
 });

@@ -42,3 +42,11 @@ t.test('Xen disk names and their aliases', async (t) => {
   t.equal(resolveDeviceSpec('/dev/xvda', flatGuest), undefined);
   t.equal(resolveDeviceSpec('/dev/sdz', flatGuest), undefined);
 });
+
+t.test("SUSE's by-id names of Xen disks", async (t) => {
+  t.equal(resolveDeviceSpec('/dev/disk/by-id/xen-xvda-part1', lvmGuest)?.device, '/dev/loop1', 'xen-xvda-part1: partition 1 of xvda');
+  t.equal(resolveDeviceSpec('/dev/disk/by-id/xen-xvda1', lvmGuest)?.device, '/dev/loop1', 'xen-xvda1 too');
+  t.equal(resolveDeviceSpec('/dev/disk/by-id/xen-xvdb', lvmGuest)?.device, '/dev/loop5', 'a whole disk');
+  t.equal(resolveDeviceSpec('/dev/disk/by-id/xen-xvda2', flatGuest)?.device, '/dev/loop8', 'a partition-disk');
+  t.equal(resolveDeviceSpec('/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001-part1', lvmGuest), undefined, 'other by-id names are not Xen disks');
+});

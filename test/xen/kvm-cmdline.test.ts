@@ -19,6 +19,10 @@ t.test('console, Xen words, devices, interface names, speed', async (t) => {
   t.match(warnings, [/grub\.conf line 7: \/dev\/xvdq1 is none of the guest's disks/], 'its warnings reach the caller');
   t.same(kvmCmdline(['ro', 'net.ifnames=1'], f, 'x'), ['ro', 'net.ifnames=1', 'console=tty0', 'console=ttyS0,38400n8'], 'a chosen net.ifnames is left alone');
   t.same(kvmCmdline(['quiet', 'console=hvc0'], { ...f, netNames: 'keep' }, 'x', false), ['quiet'], 'an added line: only Xen words out');
+  // SUSE's installer names Xen disks by their by-id links; a virtio disk has none (no serial): the plain name.
+  t.same(kvmCmdline(['root=/dev/disk/by-id/xen-xvda2', 'resume=/dev/disk/by-id/xen-xvda-part1', 'root2=/dev/disk/by-id/ata-X'], { ...f, netNames: 'keep' }, 'x', false),
+    ['root=/dev/vdb', 'resume=/dev/vda', 'root2=/dev/disk/by-id/ata-X'], "SUSE's /dev/disk/by-id/xen-* names");
+  t.same(kvmCmdline(['root=/dev/disk/by-id/xen-xvdq1'], { ...f, netNames: 'keep' }, 'x', false), ['root=/dev/disk/by-id/xen-xvdq1'], 'one the map lacks stays as written');
 });
 
 t.test('domxml\'s direct boot of a dom0 kernel uses it too (root from the config, xvda2 → vdb)', async (t) => {
