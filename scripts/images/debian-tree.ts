@@ -14,12 +14,11 @@
 // root, so the direct grub.cfg edit is exercised). The userland is busybox, so the
 // contained chroot runs. The real Debian 12 guest (debootstrap, real kernel, real
 // update-initramfs / dracut / grub-mkconfig / grub-install) is scripts/images/debian-guest.
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/paths.js';
 import { writeNewc, type CpioEntry } from './cpio-write.js';
-import { BUSYBOX_APPLETS, link, standIn, write } from './rhel5-tree.js';
+import { busyboxUserland, installStandIn, link, standIn, write } from './rhel5-tree.js';
 
 export type DebianRelease = 'debian7' | 'debian12' | 'ubuntu1404' | 'ubuntu2004';
 
@@ -154,15 +153,10 @@ export function writeDebianTree(o: DebianTreeOptions): void {
     mkdirSync(join(root, d), { recursive: true });
   }
   chmodSync(join(root, 'tmp'), 0o1777);
-  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-  chmodSync(join(root, 'bin/busybox'), 0o755);
-  for (const a of [...BUSYBOX_APPLETS, 'sha1sum']) link(join(root, 'bin', a), 'busybox');
-  link(join(root, 'bin/bash'), 'busybox');
-  copyFileSync(join(packageRoot(), 'share', 'debian', 'update-initramfs'), join(root, 'usr/sbin/update-initramfs'));
-  chmodSync(join(root, 'usr/sbin/update-initramfs'), 0o755);
+  busyboxUserland(root, ['sha1sum']);
+  installStandIn(root, 'debian/update-initramfs', 'usr/sbin/update-initramfs');
   if (r.mkconfig === 'broken') {
-    copyFileSync(join(packageRoot(), 'share', 'debian', 'grub-mkconfig'), join(root, 'usr/sbin/grub-mkconfig'));
-    chmodSync(join(root, 'usr/sbin/grub-mkconfig'), 0o755);
+    installStandIn(root, 'debian/grub-mkconfig', 'usr/sbin/grub-mkconfig');
     write(join(root, 'usr/sbin/update-grub'), '#!/bin/sh\nset -e\nexec grub-mkconfig -o /boot/grub/grub.cfg "$@"\n', 0o755);
   }
   write(join(root, 'sbin/getty'), standIn('getty'), 0o755);

@@ -13,12 +13,11 @@
 // newc cpio). grub2-mkconfig is absent (it cannot run without CentOS's grub2-probe),
 // so CentOS 7's grub.cfg is edited directly, as on any guest whose grub-mkconfig
 // cannot run. The userland is busybox, so the contained chroot runs.
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/paths.js';
 import { writeNewc, type CpioEntry } from './cpio-write.js';
-import { BUSYBOX_APPLETS, link, standIn, write } from './rhel5-tree.js';
+import { busyboxUserland, installStandIn, link, standIn, write } from './rhel5-tree.js';
 import { PVOPS_MODULES } from './debian-tree.js';
 
 export type CentosRelease = 'centos6' | 'centos7';
@@ -145,13 +144,8 @@ export function writeCentosTree(o: CentosTreeOptions): void {
   const k = c.kernel;
   for (const d of ['bin', 'sbin', 'dev', 'proc', 'sys', 'tmp', 'root', 'boot', 'usr/bin', 'usr/sbin', 'usr/lib', 'var/lib', 'var/log', 'var/tmp', 'etc/sysconfig/network-scripts', 'etc/dracut.conf.d']) mkdirSync(join(root, d), { recursive: true });
   chmodSync(join(root, 'tmp'), 0o1777);
-  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-  chmodSync(join(root, 'bin/busybox'), 0o755);
-  for (const a of BUSYBOX_APPLETS) link(join(root, 'bin', a), 'busybox');
-  link(join(root, 'bin/bash'), 'busybox');
-  const dracut = release === 'centos6' ? 'sbin/dracut' : 'usr/bin/dracut';
-  copyFileSync(join(packageRoot(), 'share', 'rhel', 'dracut'), join(root, dracut));
-  chmodSync(join(root, dracut), 0o755);
+  busyboxUserland(root);
+  installStandIn(root, 'rhel/dracut', release === 'centos6' ? 'sbin/dracut' : 'usr/bin/dracut');
   write(join(root, release === 'centos6' ? 'usr/share/dracut/dracut-version.sh' : 'usr/lib/dracut/dracut-version.sh'), `DRACUT_VERSION=${release === 'centos6' ? '004' : '033'}\n`);
   write(join(root, 'sbin/agetty'), standIn('agetty'), 0o755);
 

@@ -44,6 +44,24 @@ export function link(path: string, target: string): void {
   symlinkSync(target, path);
 }
 
+/**
+ * The sample guests' userland: busybox as /bin/busybox with its applets (and bash)
+ * linked to it, so the contained chroot and the stand-in tools run; and one of the
+ * project's stand-in tools (share/FAMILY/TOOL) copied to its guest path.
+ */
+export function busyboxUserland(root: string, extra: string[] = []): void {
+  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
+  chmodSync(join(root, 'bin/busybox'), 0o755);
+  for (const a of [...BUSYBOX_APPLETS, ...extra]) link(join(root, 'bin', a), 'busybox');
+  link(join(root, 'bin/bash'), 'busybox');
+}
+
+/** One of the project's stand-in tools (share/DIR/NAME) installed at a guest path, executable. */
+export function installStandIn(root: string, share: string, guestPath: string): void {
+  copyFileSync(join(packageRoot(), 'share', share), join(root, guestPath));
+  chmodSync(join(root, guestPath), 0o755);
+}
+
 /** A stand-in binary: a small ELF-looking file that says what it stands for. */
 export function standIn(what: string, size = 4096): Buffer {
   const b = Buffer.alloc(size);
@@ -221,12 +239,8 @@ export function writeRhel5Tree(o: Rhel5TreeOptions): void {
   mkdirSync(join(root, 'boot'), { recursive: true });
 
   // busybox userland, so that chroot and the mkinitrd stand-in work
-  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-  chmodSync(join(root, 'bin/busybox'), 0o755);
-  for (const a of BUSYBOX_APPLETS) link(join(root, 'bin', a), 'busybox');
-  link(join(root, 'bin/bash'), 'busybox');
-  copyFileSync(join(packageRoot(), 'share', 'rhel5', 'mkinitrd'), join(root, 'sbin/mkinitrd'));
-  chmodSync(join(root, 'sbin/mkinitrd'), 0o755);
+  busyboxUserland(root);
+  installStandIn(root, 'rhel5/mkinitrd', 'sbin/mkinitrd');
   for (const b of ['sbin/agetty', 'sbin/mingetty', 'sbin/init', 'sbin/chkconfig', 'sbin/lvm', 'sbin/load_policy', 'usr/sbin/ntpd', 'sbin/kudzu']) write(join(root, b), standIn(b), 0o755);
 
   // /etc

@@ -41,6 +41,8 @@ const MEANING: Record<string, string> = {
   'active-consoles': '/etc/sysconfig/init still lists the Xen console (hvc0) in ACTIVE_CONSOLES',
   'grub-kopt': 'menu.lst\'s # kopt= still says console=hvc0: the next kernel upgrade (update-grub) puts it back on every kernel line',
   grubenv: 'grubenv\'s saved_entry names an entry that does not boot the kernel chosen for KVM',
+  'sysconfig-bootloader': '/etc/sysconfig/bootloader still gives new kernels the Xen console (xvc0) and Xen disk names: the next kernel update adds an entry that does not boot under KVM',
+  'initrd-modules': 'INITRD_MODULES lacks the virtio drivers: the next mkinitrd (every kernel update) builds an initrd without them',
 };
 
 /** `mbr`: why the boot disk's MBR does not boot the guest ("holds no boot loader"), or undefined. */
@@ -53,7 +55,7 @@ export async function diagnose(fs: RootFs, guest: XenGuest, facts: GuestFacts, f
     }
   }
   if (mbr) {
-    out.push({ code: 'mbr-no-bootloader', message: `the boot disk's MBR ${mbr} (the guest booted through pygrub): KVM's BIOS finds nothing to boot`, fix: boot === 'mbr' ? `xen2kvm convert ${target} installs the guest's own GRUB in the MBR (--boot mbr; --boot direct boots its kernel from the domain instead)` : `xen2kvm convert ${target} boots its kernel directly (<kernel> in the domain), or install GRUB in the MBR from a rescue boot` });
+    out.push({ code: 'mbr-no-bootloader', message: `the boot disk's MBR ${mbr} (the guest booted through ${guest.bootloader?.replace(/^.*\//, '') ?? 'pygrub'}): KVM's BIOS finds nothing to boot`, fix: boot === 'mbr' ? `xen2kvm convert ${target} installs the guest's own GRUB in the MBR (--boot mbr; --boot direct boots its kernel from the domain instead)` : `xen2kvm convert ${target} boots its kernel directly (<kernel> in the domain), or install GRUB in the MBR from a rescue boot` });
   }
   // Compare against what the latest conversion did (its settings and kernel), not against defaults.
   const last = [...runs].reverse().find((r) => r.complete && r.settings)?.settings ?? {};

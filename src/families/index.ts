@@ -7,11 +7,12 @@ import { debian } from './debian.js';
 import { rhel5 } from './rhel5.js';
 import { rhel6 } from './rhel6.js';
 import { rhel7 } from './rhel7.js';
+import { suse } from './suse.js';
 import type { Family } from './types.js';
 
 export type { Family } from './types.js';
 
-export const FAMILIES: readonly Family[] = [rhel5, rhel6, rhel7, debian];
+export const FAMILIES: readonly Family[] = [rhel5, rhel6, rhel7, debian, suse];
 
 /** The family that takes this system, or undefined when xen2kvm converts none like it. */
 export const familyOf: FamilyResolver & ((os: OsInfo) => Family | undefined) = (os: OsInfo) => FAMILIES.find((f) => f.recognizes(os));

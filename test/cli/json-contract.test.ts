@@ -45,7 +45,7 @@ t.test('the config\'s own warnings are in the guest\'s entry, with their codes',
 t.test('list-edits, cleanup and a failing command answer with the same envelope', async (t) => {
   const l = run('list-edits', '--json');
   t.equal(l.code, 0);
-  t.same(l.doc.families.map((f: { family: string }) => f.family), ['rhel', 'rhel6', 'rhel7', 'debian']);
+  t.same(l.doc.families.map((f: { family: string }) => f.family), ['rhel', 'rhel6', 'rhel7', 'debian', 'suse']);
   t.equal(l.doc.families[0].edits[0].id, 'grub-default');
   const c = run('cleanup', '--dry-run', '--json');
   t.match(c.doc, { command: 'cleanup', ok: true, dryRun: true, runs: 0, wouldUndo: [] });

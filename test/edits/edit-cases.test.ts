@@ -18,8 +18,8 @@ import { contextFor, SEED_CFG, sampleTree } from '../helpers/edit-context.js';
 import { repoRoot } from '../helpers/corpus.js';
 
 interface CaseSpec {
-  /** The sample tree the case starts from: a RHEL 5 guest (default), or a Debian/Ubuntu release's. */
-  release?: DebianRelease | CentosRelease;
+  /** The sample tree the case starts from: a RHEL 5 guest (default), or a Debian/Ubuntu, CentOS or SLES release's. */
+  release?: DebianRelease | CentosRelease | 'sles11';
   config?: string;
   serialSpeed?: number;
   clockFix?: boolean;

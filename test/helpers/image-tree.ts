@@ -32,14 +32,29 @@ function must(cmd: string, args: string[]): string {
   return r.stdout.trim();
 }
 
+/** One file of the filesystem at `offset` bytes into `image` (undefined when it is not there). */
+export function imageFile(image: string, offset: number, path: string, type = 'ext4'): Buffer | undefined {
+  return withImage(image, offset, type, (dir) => {
+    try {
+      return readFileSync(join(dir, path));
+    } catch {
+      return undefined;
+    }
+  });
+}
+
 /** Every file of the filesystem at `offset` bytes into `image`. */
 export function imageTree(image: string, offset: number, type = 'ext4'): Tree {
+  return withImage(image, offset, type, (dir) => walk(dir));
+}
+
+function withImage<T>(image: string, offset: number, type: string, f: (dir: string) => T): T {
   const loop = must('losetup', ['--find', '--show', '--read-only', '--offset', String(offset), image]);
   const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-tree-'));
   try {
     must('mount', ['-t', type, '-o', type === 'xfs' ? 'ro,norecovery' : 'ro,noload', loop, dir]);
     try {
-      return walk(dir);
+      return f(dir);
     } finally {
       must('umount', [dir]);
     }

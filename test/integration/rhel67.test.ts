@@ -53,6 +53,7 @@ if (!isRoot) {
     t.equal(familyOf(detectOs({ redhat: 'Oracle Linux Server release 6.10\n' }))?.key, 'rhel6');
     t.equal(familyOf(detectOs({ redhat: 'Scientific Linux release 7.9 (Nitrogen)\n' }))?.key, 'rhel7');
     t.equal(familyOf(detectOs({ redhat: 'Fedora release 38 (Thirty Eight)\n' }))?.key, 'rhel7');
-    t.equal(familyOf(detectOs({ suse: 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n' })), undefined, 'no family takes SUSE yet');
+    t.equal(familyOf(detectOs({ suse: 'SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n' }))?.key, 'suse', 'SLES 11: the SUSE family');
+    t.equal(familyOf(detectOs({ suse: 'SUSE Linux Enterprise Server 9 (i586)\nVERSION = 9\n' })), undefined, 'SLES 9 (no virtio kernel): no family');
   });
 }
