@@ -368,5 +368,6 @@ function directBootCmdline(grubText: string | undefined, ctx: EditContext): stri
   if (!grubText) return undefined;
   const menu = loaderOf(ctx.facts.bootloader)?.parseMenu(grubText);
   const entry = menu?.entries.find((e) => e.kernel && kernelVersionOf(e.kernel.path) === ctx.kernel.version);
-  return entry?.kernel?.args.join(' ');
+  // GRUB's own variables (SUSE's ${extra_cmdline}, empty unless a snapshot is booted) mean nothing without GRUB.
+  return entry?.kernel?.args.filter((a) => !/^\$(\{\w+\}|\w+)$/.test(a)).join(' ');
 }

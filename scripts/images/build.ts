@@ -11,9 +11,8 @@ import { run } from '../../src/run.js';
 import { grubBootSector, RHEL5_KERNEL, writeRhel5Tree } from './rhel5-tree.js';
 import { DEBIAN_UUID, writeDebianTree, type DebianRelease } from './debian-tree.js';
 import { BOOT_UUID, CENTOS, writeCentosTree, type CentosRelease } from './rhel-tree.js';
-import { writeSles11Tree } from './suse-tree.js';
 
-const MiB = 1024 * 1024;
+export const MiB = 1024 * 1024;
 
 export interface SampleGuest {
   name: string;
@@ -23,7 +22,7 @@ export interface SampleGuest {
   images: string[];
   macs: string[];
   /** Where each filesystem of the first image starts (for tests that read the files back). */
-  filesystems?: { mountpoint: string; offset: number; type: string }[];
+  filesystems?: { mountpoint: string; offset: number; type: string; subvol?: string }[];
 }
 
 export interface SampleOptions {
@@ -53,16 +52,16 @@ export interface SampleOptions {
   tweak?: (root: string, boot: string) => void;
 }
 
-async function mkext3(image: string, stage: string, offset: number, sizeBytes: number, label?: string): Promise<void> {
+export async function mkext3(image: string, stage: string, offset: number, sizeBytes: number, label?: string): Promise<void> {
   await run('mke2fs', ['-q', '-F', '-t', 'ext3', '-b', '4096', '-I', '128', ...(label ? ['-L', label] : []), '-d', stage, ...(offset ? ['-E', `offset=${offset}`] : []), image, `${Math.floor(sizeBytes / 1024)}k`]);
 }
 
 /** Writes a swap signature for a region of `image` (mkswap on a scratch file, then its first page copied in). */
-async function mkswapAt(image: string, offset: number, sizeBytes: number, scratch: string): Promise<void> {
+export async function mkswapAt(image: string, offset: number, sizeBytes: number, scratch: string, uuid?: string): Promise<void> {
   const tmp = join(scratch, 'swap.tmp');
   writeFileSync(tmp, '');
   truncateSync(tmp, sizeBytes);
-  await run('mkswap', [tmp]);
+  await run('mkswap', [...(uuid ? ['-U', uuid] : []), tmp]);
   const page = Buffer.alloc(64 * 1024);
   const fd = openSync(tmp, 'r');
   readSync(fd, page, 0, page.length, 0);
@@ -300,58 +299,6 @@ export async function buildCentosGuest(dir: string, release: CentosRelease, opts
     const config = join(dir, name);
     writeFileSync(config, `name = "${name}"\nmemory = 1024\nvcpus = 1\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:${image},xvda,w" ]\nvif = [ ${macs.map((m) => `"mac=${m},bridge=xenbr0"`).join(', ')} ]\non_reboot = "restart"\n`);
     return { name, config, images: [image], macs, filesystems };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
-}
-
-/**
- * A SLES 11 SP4 PV guest as vm-install made it (scripts/images/suse-tree.ts): one MBR
- * disk, swap on xvda1 and / (ext3, /boot inside) on xvda2, no boot loader in the MBR
- * (SUSE's domUloader.py read the kernel and initrd from the filesystem), and the
- * /etc/xen/vm/NAME config vm-install writes.
- */
-export async function buildSles11Guest(dir: string, opts: { name?: string; macs?: string[]; onlyXenKernel?: boolean } = {}): Promise<SampleGuest> {
-  const name = opts.name ?? 'sles11';
-  const macs = opts.macs ?? ['00:16:3e:5a:11:04'];
-  mkdirSync(dir, { recursive: true });
-  const scratch = mkdtempSync(join(tmpdir(), 'xen2kvm-sample-'));
-  try {
-    const root = join(scratch, 'root');
-    writeSles11Tree({ root, macs, hostname: name, ...(opts.onlyXenKernel ? { onlyXenKernel: true } : {}) });
-    const image = join(dir, `${name}.img`);
-    const swapStart = 1 * MiB;
-    const swapSize = 16 * MiB;
-    const rootStart = swapStart + swapSize;
-    const rootSize = 96 * MiB;
-    rmSync(image, { force: true });
-    writeFileSync(image, '');
-    truncateSync(image, rootStart + rootSize);
-    await run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', image], {
-      input: `label: dos\nstart=${swapStart / 512}, size=${swapSize / 512}, type=82\nstart=${rootStart / 512}, size=${rootSize / 512}, type=83, bootable\n`,
-    });
-    await mkswapAt(image, swapStart, swapSize, scratch);
-    await mkext3(image, root, rootStart, rootSize);
-    const config = join(dir, name);
-    writeFileSync(config, `name="${name}"
-uuid="6b1f3c2a-9d4e-4f0b-8a7c-5e2d1f0a9b3c"
-memory=1024
-maxmem=1024
-vcpus=1
-on_poweroff="destroy"
-on_reboot="restart"
-on_crash="destroy"
-localtime=0
-keymap="en-us"
-builder="linux"
-bootloader="/usr/lib/xen/boot/domUloader.py"
-bootargs="--entry=xvda2:/boot/vmlinuz-xen,/boot/initrd-xen"
-extra=" xencons=tty "
-disk=[ 'file:${image},xvda,w', ]
-vif=[ ${macs.map((m) => `'mac=${m},bridge=br0'`).join(', ')}, ]
-vfb=['type=vnc,vncunused=1']
-`);
-    return { name, config, images: [image], macs, filesystems: [{ mountpoint: '/', offset: rootStart, type: 'ext3' }] };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

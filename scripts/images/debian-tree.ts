@@ -18,7 +18,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { writeNewc, type CpioEntry } from './cpio-write.js';
-import { busyboxUserland, installStandIn, link, standIn, write } from './rhel5-tree.js';
+import { busyboxUserland, installStandIn, link, standIn, write, VIRTIO_MODULE_DEPS } from './rhel5-tree.js';
 
 export type DebianRelease = 'debian7' | 'debian12' | 'ubuntu1404' | 'ubuntu2004';
 
@@ -58,11 +58,7 @@ export const RELEASES: Record<DebianRelease, ReleaseShape> = {
 
 /** The modules of a pvops kernel that runs on Xen and KVM (paths as in the distributions' packages), with their dependencies; shared with rhel-tree.ts. */
 export const PVOPS_MODULES: Record<string, string[]> = {
-  'kernel/drivers/virtio/virtio.ko': [],
-  'kernel/drivers/virtio/virtio_ring.ko': [],
-  'kernel/drivers/virtio/virtio_pci.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
-  'kernel/drivers/block/virtio_blk.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
-  'kernel/drivers/net/virtio_net.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
+  ...VIRTIO_MODULE_DEPS,
   'kernel/drivers/block/xen-blkfront.ko': [],
   'kernel/drivers/net/xen-netfront.ko': [],
   'kernel/fs/mbcache.ko': [],

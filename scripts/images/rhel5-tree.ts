@@ -70,12 +70,17 @@ export function standIn(what: string, size = 4096): Buffer {
   return b;
 }
 
-const MODULES_EL5: Record<string, string[]> = {
+/** The virtio drivers of a kernel that has them, by module path, with their modules.dep dependencies. */
+export const VIRTIO_MODULE_DEPS: Record<string, string[]> = {
   'kernel/drivers/virtio/virtio.ko': [],
   'kernel/drivers/virtio/virtio_ring.ko': [],
   'kernel/drivers/virtio/virtio_pci.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
   'kernel/drivers/block/virtio_blk.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
   'kernel/drivers/net/virtio_net.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
+};
+
+const MODULES_EL5: Record<string, string[]> = {
+  ...VIRTIO_MODULE_DEPS,
   'kernel/drivers/md/dm-mod.ko': [],
   'kernel/fs/jbd/jbd.ko': [],
   'kernel/fs/ext3/ext3.ko': ['kernel/fs/jbd/jbd.ko'],

@@ -19,18 +19,14 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { writeNewc, type CpioEntry } from './cpio-write.js';
-import { busyboxUserland, installStandIn, link, standIn, write } from './rhel5-tree.js';
+import { busyboxUserland, installStandIn, link, standIn, write, VIRTIO_MODULE_DEPS } from './rhel5-tree.js';
 
 export const SLES11_VERSION = '3.0.101-63';
 export const SLES11_KERNEL = `${SLES11_VERSION}-default`;
 export const SLES11_XEN_KERNEL = `${SLES11_VERSION}-xen`;
 
 const DEFAULT_MODULES: Record<string, string[]> = {
-  'kernel/drivers/virtio/virtio.ko': [],
-  'kernel/drivers/virtio/virtio_ring.ko': [],
-  'kernel/drivers/virtio/virtio_pci.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
-  'kernel/drivers/block/virtio_blk.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
-  'kernel/drivers/net/virtio_net.ko': ['kernel/drivers/virtio/virtio_ring.ko', 'kernel/drivers/virtio/virtio.ko'],
+  ...VIRTIO_MODULE_DEPS,
   'kernel/drivers/acpi/processor.ko': [],
   'kernel/drivers/acpi/thermal.ko': ['kernel/drivers/acpi/processor.ko'],
   'kernel/drivers/acpi/fan.ko': [],

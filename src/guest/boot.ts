@@ -24,7 +24,7 @@ export function chooseBootMode(want: BootWanted, s: BootSituation, facts: Pick<G
   const loader = loaderOf(facts.bootloader);
   const canInstall = !!loader?.installable(facts.grub2);
   const noInstall = !loader ? 'the guest boots with no boot loader menu, and --boot mbr installs the guest\'s own GRUB 2'
-    : loader.kind === 'grub2' ? 'the guest has no GRUB for BIOS (grub-install and /usr/lib/grub/i386-pc: Debian\'s grub-pc, RHEL\'s grub2-pc)'
+    : loader.kind === 'grub2' ? 'the guest has no GRUB for BIOS (grub-install and /usr/lib/grub/i386-pc: Debian\'s grub-pc, RHEL\'s grub2-pc, SUSE\'s grub2-i386-pc)'
       : 'the guest boots with GRUB legacy, and --boot mbr installs GRUB 2';
   if (s.configDirect) {
     const why = s.configDirect === 'dom0-kernel' ? 'its Xen config boots a kernel kept in dom0' : 'its disks hold bare filesystems (no partition table, so no MBR to boot from)';

@@ -5,6 +5,7 @@ import { lstat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { UserError } from '../errors.js';
 import { log } from '../log.js';
+import { run } from '../run.js';
 import { parseFstab, skipReason, MOUNTABLE } from '../formats/fstab.js';
 import { rootFs, type RootFs } from '../tree/fs.js';
 import { guestDeviceName } from '../image/stacked.js';
@@ -34,6 +35,13 @@ async function lookAt(fs: RootFs): Promise<{ root: boolean; usr: boolean }> {
   return { root: hasEtc && release && hasBin, usr };
 }
 
+/** A btrfs filesystem's default subvolume by path (`btrfs subvolume get-default`), or undefined when it is the top level. */
+async function defaultSubvolume(mounted: string): Promise<string | undefined> {
+  const r = await run('btrfs', ['subvolume', 'get-default', mounted]).catch(() => undefined);
+  const m = r && /^ID (\d+) .* path (.+)$/m.exec(r.stdout.trim());
+  return m && m[1] !== '5' && !m[2].split('/').includes('..') ? m[2] : undefined;
+}
+
 /** Mounts a filesystem read-only for a look (btrfs: its top level, and the subvolumes in it that look like a root), then unmounts it. */
 async function probe(dev: BlockDevice, acq: Acquirer): Promise<Look> {
   const stack = acq.stack;
@@ -45,11 +53,14 @@ async function probe(dev: BlockDevice, acq: Acquirer): Promise<Look> {
     const top = await lookAt(fs);
     const subvols: string[] = [];
     if (dev.fstype === 'btrfs' && !top.root) {
-      // Subvolume roots have inode 256; Ubuntu puts / in @, Fedora in root, SUSE in @/.snapshots/N/snapshot.
+      // Subvolume roots have inode 256; Ubuntu puts / in @, Fedora in root (top-level subvolumes),
+      // SUSE in @/.snapshots/N/snapshot — snapper's default subvolume, which a mount without subvol= gets.
       for (const name of await fs.list('/')) {
         const st = await lstat(join(dir, name)).catch(() => undefined);
         if (st?.isDirectory() && st.ino === 256 && (await lookAt(rootFs(join(dir, name)))).root) subvols.push(name);
       }
+      const def = await defaultSubvolume(dir);
+      if (def && !subvols.includes(def) && (await lookAt(rootFs(join(dir, def)))).root) subvols.push(def);
     }
     return { root: top.root, usr: top.usr, subvols };
   } catch (e) {

@@ -9,9 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { FAMILIES } from '../../src/families/index.js';
-import { releaseSampleTree, DEBIAN_CFG } from '../helpers/edit-context.js';
-import type { DebianRelease } from '../../scripts/images/debian-tree.js';
-import type { CentosRelease } from '../../scripts/images/rhel-tree.js';
+import { releaseSampleTree, DEBIAN_CFG, type SampleRelease } from '../helpers/edit-context.js';
 import { rootFs } from '../../src/tree/fs.js';
 import { applyEdits } from '../../src/tree/runner.js';
 import { contextFor, SEED_CFG, sampleTree } from '../helpers/edit-context.js';
@@ -19,7 +17,7 @@ import { repoRoot } from '../helpers/corpus.js';
 
 interface CaseSpec {
   /** The sample tree the case starts from: a RHEL 5 guest (default), or a Debian/Ubuntu, CentOS or SLES release's. */
-  release?: DebianRelease | CentosRelease | 'sles11';
+  release?: SampleRelease;
   config?: string;
   serialSpeed?: number;
   clockFix?: boolean;

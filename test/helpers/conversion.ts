@@ -31,7 +31,7 @@ const BACKUPS = /^\/var\/lib\/xen2kvm(\/|$)/;
 export function guestTree(g: SampleGuest): Tree {
   const out: Tree = {};
   for (const f of g.filesystems ?? []) {
-    for (const [p, v] of Object.entries(imageTree(g.images[0], f.offset, f.type))) out[`${f.mountpoint === '/' ? '' : f.mountpoint}${p}`] = v;
+    for (const [p, v] of Object.entries(imageTree(g.images[0], f.offset, f.type, f.subvol))) out[`${f.mountpoint === '/' ? '' : f.mountpoint}${p}`] = v;
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { writeRhel5Tree } from '../../scripts/images/rhel5-tree.js';
 import { writeDebianTree, type DebianRelease } from '../../scripts/images/debian-tree.js';
 import { writeCentosTree, type CentosRelease } from '../../scripts/images/rhel-tree.js';
 import { writeSles11Tree } from '../../scripts/images/suse-tree.js';
+import { writeSuseGrub2Tree, type SuseGrub2Release } from '../../scripts/images/suse-grub2-tree.js';
 import { planDevices } from '../../src/xen/devmap.js';
 import { parseXenConfig } from '../../src/xen/parse.js';
 
@@ -23,10 +24,14 @@ export function sampleTree(): string {
 
 export const DEBIAN_CFG = `name = "deb"\nmemory = 512\nbootloader = "/usr/bin/pygrub"\ndisk = [ "file:/var/lib/xen/images/deb.img,xvda,w" ]\nvif = [ "mac=00:16:3e:4e:0a:01,bridge=xenbr0" ]\n`;
 
-/** A Debian, Ubuntu, CentOS or SLES guest tree, file by file (scripts/images/debian-tree.ts, rhel-tree.ts, suse-tree.ts). */
-export function releaseSampleTree(release: DebianRelease | CentosRelease | 'sles11'): string {
+/** A guest release's sample tree (scripts/images/). */
+export type SampleRelease = DebianRelease | CentosRelease | 'sles11' | SuseGrub2Release;
+
+/** A Debian, Ubuntu, CentOS or SUSE guest tree, file by file (scripts/images/debian-tree.ts, rhel-tree.ts, suse-tree.ts, suse-grub2-tree.ts). */
+export function releaseSampleTree(release: SampleRelease): string {
   const root = mkdtempSync(join(tmpdir(), 'xen2kvm-edit-'));
   if (release === 'sles11') writeSles11Tree({ root, macs: ['00:16:3e:4e:0a:01'], hostname: release });
+  else if (release === 'sles12' || release === 'leap15') writeSuseGrub2Tree({ root, release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
   else if (release === 'centos6' || release === 'centos7') writeCentosTree({ root, boot: join(root, 'boot'), release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
   else writeDebianTree({ root, release, macs: ['00:16:3e:4e:0a:01'], hostname: release });
   return root;

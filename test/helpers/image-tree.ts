@@ -33,8 +33,8 @@ function must(cmd: string, args: string[]): string {
 }
 
 /** One file of the filesystem at `offset` bytes into `image` (undefined when it is not there). */
-export function imageFile(image: string, offset: number, path: string, type = 'ext4'): Buffer | undefined {
-  return withImage(image, offset, type, (dir) => {
+export function imageFile(image: string, offset: number, path: string, type = 'ext4', subvol?: string): Buffer | undefined {
+  return withImage(image, offset, type, subvol, (dir) => {
     try {
       return readFileSync(join(dir, path));
     } catch {
@@ -43,16 +43,16 @@ export function imageFile(image: string, offset: number, path: string, type = 'e
   });
 }
 
-/** Every file of the filesystem at `offset` bytes into `image`. */
-export function imageTree(image: string, offset: number, type = 'ext4'): Tree {
-  return withImage(image, offset, type, (dir) => walk(dir));
+/** Every file of the filesystem at `offset` bytes into `image` (btrfs: of one subvolume, its nested ones left out). */
+export function imageTree(image: string, offset: number, type = 'ext4', subvol?: string): Tree {
+  return withImage(image, offset, type, subvol, (dir) => walk(dir));
 }
 
-function withImage<T>(image: string, offset: number, type: string, f: (dir: string) => T): T {
+function withImage<T>(image: string, offset: number, type: string, subvol: string | undefined, f: (dir: string) => T): T {
   const loop = must('losetup', ['--find', '--show', '--read-only', '--offset', String(offset), image]);
   const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-tree-'));
   try {
-    must('mount', ['-t', type, '-o', type === 'xfs' ? 'ro,norecovery' : 'ro,noload', loop, dir]);
+    must('mount', ['-t', type, '-o', type === 'xfs' ? 'ro,norecovery' : type === 'btrfs' ? `ro${subvol ? `,subvol=${subvol}` : ''}` : 'ro,noload', loop, dir]);
     try {
       return f(dir);
     } finally {
