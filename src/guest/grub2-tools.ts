@@ -19,7 +19,9 @@ async function firstPresent(fs: RootFs, paths: string[]): Promise<string | undef
 export async function grub2Tools(fs: RootFs): Promise<Grub2Tools> {
   const mkconfig = await firstPresent(fs, ['/usr/sbin/grub-mkconfig', '/usr/sbin/grub2-mkconfig', '/sbin/grub2-mkconfig', '/sbin/grub-mkconfig']);
   const install = await firstPresent(fs, ['/usr/sbin/grub-install', '/usr/sbin/grub2-install', '/sbin/grub2-install', '/sbin/grub-install']);
-  const i386 = (await fs.kind('/usr/lib/grub/i386-pc')) === 'dir' || (await fs.kind('/usr/lib/grub2/i386-pc')) === 'dir';
+  // Debian's grub-pc, RHEL's grub2-pc (/usr/lib/grub2), SUSE's grub2-i386-pc (/usr/share/grub2).
+  let i386 = false;
+  for (const d of ['/usr/lib/grub/i386-pc', '/usr/lib/grub2/i386-pc', '/usr/share/grub2/i386-pc']) i386 ||= (await fs.kind(d)) === 'dir';
   return {
     defaults: await fs.isFile('/etc/default/grub'),
     ...(mkconfig ? { mkconfig } : {}),

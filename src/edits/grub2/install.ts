@@ -30,7 +30,7 @@ export const grubInstall: CommandEdit = {
   // and then finds /boot by its UUID (search.fs_uuid in core.img) — while a partition attached
   // on its own but named vda1 would have to be a real partition of vda (which it is not here).
   devices: (ctx) => [ctx.host.bootDisk!.device, ...ctx.host.devices.map((d) => d.host)].map((host) => ({ host, name: host })),
-  creates: () => ['/boot/grub'],
+  creates: () => ['/boot/grub', '/boot/grub2'],
   regions: (ctx) => {
     const disk = ctx.host.bootDisk!;
     return [{ disk: disk.disk, device: disk.device, offset: 0, length: disk.headBytes }];
@@ -38,9 +38,11 @@ export const grubInstall: CommandEdit = {
   verify: async (fs, ctx) => {
     const disk = ctx.host.bootDisk!;
     if (mbrBootCode(disk.device) !== 'grub2') throw new Error(`grub-install ran, but the MBR of ${disk.disk} holds no GRUB boot code`);
-    if ((await fs.kind('/boot/grub/i386-pc/normal.mod')) !== 'file') throw new Error('grub-install ran, but /boot/grub/i386-pc/normal.mod is missing');
+    // grub-install writes /boot/grub (Debian), grub2-install /boot/grub2 (RHEL, SUSE).
+    const dir = (await fs.kind('/boot/grub2/i386-pc/normal.mod')) === 'file' ? '/boot/grub2/i386-pc' : '/boot/grub/i386-pc';
+    if ((await fs.kind(`${dir}/normal.mod`)) !== 'file') throw new Error('grub-install ran, but /boot/grub/i386-pc/normal.mod (or /boot/grub2/…) is missing');
     // core.img finds /boot by its UUID; a host device name baked into it would not exist under KVM.
-    const core = (await fs.read('/boot/grub/i386-pc/core.img', 4 * 1024 * 1024))?.toString('latin1') ?? '';
+    const core = (await fs.read(`${dir}/core.img`, 4 * 1024 * 1024))?.toString('latin1') ?? '';
     const leak = /\/dev\/(loop|mapper\/loop|nbd)\d*/.exec(core);
     if (leak) throw new Error(`grub-install wrote the host's ${leak[0]} into /boot/grub/i386-pc/core.img`);
   },
