@@ -4,6 +4,8 @@ import type { GuestFacts } from '../guest/inspect.js';
 import type { FamilyTraits, InitrdDialect } from '../guest/family.js';
 import { menuOf } from '../guest/bootloader.js';
 import type { KernelFacts } from '../guest/kernels.js';
+import { splitArgs } from '../formats/cmdline.js';
+import { readVar, setVar } from '../formats/shell-vars.js';
 import { planDevices } from '../xen/devmap.js';
 import { kvmCmdline, remapXenDevice } from '../xen/kvm-cmdline.js';
 import type { XenGuest } from '../xen/types.js';
@@ -40,6 +42,18 @@ export function remapDevice(dev: string, ctx: EditContext, where: string): strin
 /** The guest's kernel command line for KVM (xen/kvm-cmdline.ts: the one function every boot path uses). Idempotent. */
 export function kvmKernelArgs(args: string[], ctx: EditContext, where: string, console = true): string[] {
   return kvmCmdline(args, ctx, where, console);
+}
+
+/**
+ * A shell-variable file's kernel-argument variable (GRUB_CMDLINE_LINUX, SUSE's
+ * DEFAULT_APPEND …) made right for KVM by kvmKernelArgs; `console: false` for one that
+ * only adds to another. An absent variable counts as empty. Idempotent.
+ */
+export function kvmArgsVar(text: string, key: string, ctx: EditContext, path: string, console = true): string {
+  const cur = readVar(text, key);
+  const args = splitArgs(cur?.value ?? '');
+  const next = kvmKernelArgs(args, ctx, `${path} line ${(cur?.line ?? 0) + 1} (${key})`, console);
+  return next.join(' ') === args.join(' ') ? text : setVar(text, key, next.join(' '));
 }
 
 /** The guest's grub legacy menu, as a one-element list for FileEdit.paths (none for other boot loaders). */

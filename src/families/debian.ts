@@ -21,6 +21,7 @@ import { persistentNet } from '../edits/net/persistent-net.js';
 import { securetty } from '../edits/console/securetty.js';
 import { serialGettyLinks } from '../edits/console/serial-getty.js';
 import { upstartConsole } from '../edits/console/upstart.js';
+import { ethNamesUnderSystemd } from './net-naming.js';
 import type { Family } from './types.js';
 
 export const debian: Family = {
@@ -32,7 +33,7 @@ export const debian: Family = {
   // udev's predictable names (Debian 9+, Ubuntu 15.10+, any systemd Debian without
   // 70-persistent-net.rules) call a virtio NIC ens3: a configuration that names ethN
   // (or none: DHCP on the first NIC) needs net.ifnames=0.
-  netNaming: (facts) => (facts.initSystem === 'systemd' && (facts.network.names.length === 0 || facts.network.names.some((n) => /^eth\d+$/.test(n))) ? 'ifnames-off' : 'keep'),
+  netNaming: ethNamesUnderSystemd,
   network: { dir: '/etc/network', file: /^interfaces$/, macKey: 'hwaddress' },
   xenFlavour: /xen/,
   initrd: { 'update-initramfs': UPDATE_INITRAMFS, dracut: DRACUT },

@@ -26,6 +26,7 @@ import { persistentNet } from '../edits/net/persistent-net.js';
 import { securetty } from '../edits/console/securetty.js';
 import { SUSE_MKINITRD, suseInitrd, suseInitrdModules } from '../edits/initrd/suse-mkinitrd.js';
 import { sysconfigBootloader } from '../edits/system/sysconfig-bootloader.js';
+import { ethNamesUnderSystemd } from './net-naming.js';
 import type { Family } from './types.js';
 
 export const suse: Family = {
@@ -38,7 +39,7 @@ export const suse: Family = {
   // sysvinit (10, 11) and udev's 70-persistent-net.rules (by MAC, for any driver): the MAC is kept, so eth0
   // stays eth0. Under systemd (12 on) a configuration that names ethN gets net.ifnames=0, so no udev
   // policy can call the virtio NIC ens3.
-  netNaming: (facts) => (facts.initSystem === 'systemd' && (facts.network.names.length === 0 || facts.network.names.some((n) => /^eth\d+$/.test(n))) ? 'ifnames-off' : 'keep'),
+  netNaming: ethNamesUnderSystemd,
   network: { dir: '/etc/sysconfig/network', file: /^ifcfg-(eth\d+)$/, macKey: 'LLADDR' },
   xenFlavour: /-xen(pae)?$/,
   initrd: { mkinitrd: SUSE_MKINITRD, dracut: DRACUT },

@@ -3,26 +3,15 @@
 // net.ifnames=0 where eth0 must keep its name) and GRUB itself on the serial
 // line (GRUB_TERMINAL="serial console", GRUB_SERIAL_COMMAND).
 import { menuOf } from '../../guest/bootloader.js';
-import { splitArgs } from '../../formats/cmdline.js';
 import { readVar, setVar } from '../../formats/shell-vars.js';
-import { kvmKernelArgs } from '../context.js';
+import { kvmArgsVar } from '../context.js';
 import { serialCommand } from './cmdline-state.js';
 import type { EditContext, FileEdit } from '../types.js';
 
 export function grubDefaults(text: string, ctx: EditContext, path = '/etc/default/grub'): string {
-  let out = text;
-  const where = (key: string) => `${path} line ${(readVar(out, key)?.line ?? 0) + 1} (${key})`;
-  const linux = readVar(out, 'GRUB_CMDLINE_LINUX');
-  const args = splitArgs(linux?.value ?? '');
-  const next = kvmKernelArgs(args, ctx, where('GRUB_CMDLINE_LINUX'));
-  if (next.join(' ') !== args.join(' ')) out = setVar(out, 'GRUB_CMDLINE_LINUX', next.join(' '));
+  let out = kvmArgsVar(text, 'GRUB_CMDLINE_LINUX', ctx, path);
   // The default-entry arguments lose what only Xen understands; the console lives in GRUB_CMDLINE_LINUX.
-  const def = readVar(out, 'GRUB_CMDLINE_LINUX_DEFAULT');
-  if (def) {
-    const dargs = splitArgs(def.value);
-    const dnext = kvmKernelArgs(dargs, ctx, where('GRUB_CMDLINE_LINUX_DEFAULT'), false);
-    if (dnext.join(' ') !== dargs.join(' ')) out = setVar(out, 'GRUB_CMDLINE_LINUX_DEFAULT', dnext.join(' '));
-  }
+  if (readVar(out, 'GRUB_CMDLINE_LINUX_DEFAULT')) out = kvmArgsVar(out, 'GRUB_CMDLINE_LINUX_DEFAULT', ctx, path, false);
   const terminal = readVar(out, 'GRUB_TERMINAL');
   if (!terminal || !/\bserial\b/.test(terminal.value)) out = setVar(out, 'GRUB_TERMINAL', 'serial console');
   const serial = readVar(out, 'GRUB_SERIAL_COMMAND');

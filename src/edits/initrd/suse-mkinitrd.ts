@@ -14,6 +14,7 @@ import type { CommandEdit, EditContext, FileEdit } from '../types.js';
 
 /** What INITRD_MODULES gains (virtio and virtio_ring come as their dependencies). */
 const STORAGE = ['virtio_pci', 'virtio_blk'];
+/** What `-m` adds to this one image. */
 const MODULES = ['virtio', 'virtio_ring', 'virtio_pci', 'virtio_blk', 'virtio_net'];
 /** Xen's front-end drivers by their SUSE (xenblk, xennet; xen-vbd, xen-vnif of the xen-kmp packages) and mainline names: no use in an initrd for KVM. */
 const XEN_MODULES = /^(xenblk|xennet|xen[-_]vbd|xen[-_]vnif|xen[-_]blkfront|xen[-_]netfront|xen[-_]platform[-_]pci)$/;
@@ -42,8 +43,9 @@ export const suseInitrdModules: FileEdit = {
   apply: (text) => initrdModulesVar(text),
 };
 
-/** The guest's root filesystem as its mkinitrd must see it: the one device node, under its KVM name. */
-function rootDevice(ctx: EditContext): { host: string; name: string; uuid?: string } | undefined {
+/** The guest's root filesystem as its mkinitrd must see it (the one device node, under its KVM name); none when the guest runs dracut or the root cannot be named. */
+function mkinitrdRoot(ctx: EditContext): { host: string; name: string; uuid?: string } | undefined {
+  if (ctx.facts.initrdTool !== 'mkinitrd') return undefined;
   const root = ctx.host.mounts.find((m) => m.mountpoint === '/');
   return root ? ctx.host.devices.find((d) => d.name === root.name) : undefined;
 }
@@ -52,12 +54,11 @@ function rootDevice(ctx: EditContext): { host: string; name: string; uuid?: stri
 export const suseInitrd: CommandEdit = {
   ...initrd,
   argv: (ctx) => {
-    const argv = initrd.argv(ctx);
-    const root = rootDevice(ctx);
-    return root && ctx.facts.initrdTool === 'mkinitrd' ? [...argv, '-d', root.name] : argv;
+    const root = mkinitrdRoot(ctx);
+    return [...initrd.argv(ctx), ...(root ? ['-d', root.name] : [])];
   },
   devices: (ctx) => {
-    const root = rootDevice(ctx);
-    return root && ctx.facts.initrdTool === 'mkinitrd' ? [root] : [];
+    const root = mkinitrdRoot(ctx);
+    return root ? [root] : [];
   },
 };

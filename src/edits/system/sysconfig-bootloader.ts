@@ -8,26 +8,15 @@
 // as everywhere else in the guest: no console is added to it.
 // LOADER_TYPE is read, not changed: with "none" no tool rewrites the menu, and the
 // file then changes nothing at a kernel update (the edit still keeps it consistent).
-import { splitArgs } from '../../formats/cmdline.js';
-import { readVar, setVar } from '../../formats/shell-vars.js';
-import { kvmKernelArgs } from '../context.js';
+import { readVar } from '../../formats/shell-vars.js';
+import { kvmArgsVar } from '../context.js';
 import type { EditContext, FileEdit } from '../types.js';
 
 export function suseBootloaderVars(text: string, ctx: EditContext, path = '/etc/sysconfig/bootloader'): string {
   let out = text;
-  const where = (key: string) => `${path} line ${(readVar(out, key)?.line ?? 0) + 1} (${key})`;
-  const def = readVar(out, 'DEFAULT_APPEND');
-  if (def) {
-    const args = splitArgs(def.value);
-    const next = kvmKernelArgs(args, ctx, where('DEFAULT_APPEND'));
-    if (next.join(' ') !== args.join(' ')) out = setVar(out, 'DEFAULT_APPEND', next.join(' '));
-  }
-  const xen = readVar(out, 'XEN_KERNEL_APPEND');
-  if (xen) {
-    const args = splitArgs(xen.value);
-    const next = kvmKernelArgs(args, ctx, where('XEN_KERNEL_APPEND'), false);
-    if (next.join(' ') !== args.join(' ')) out = setVar(out, 'XEN_KERNEL_APPEND', next.join(' '));
-  }
+  // Only the variables the file sets (SLES 12 on keeps its arguments in /etc/default/grub instead).
+  if (readVar(out, 'DEFAULT_APPEND')) out = kvmArgsVar(out, 'DEFAULT_APPEND', ctx, path);
+  if (readVar(out, 'XEN_KERNEL_APPEND')) out = kvmArgsVar(out, 'XEN_KERNEL_APPEND', ctx, path, false);
   return out;
 }
 
