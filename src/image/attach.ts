@@ -11,7 +11,7 @@ import { activateVg, hostPvs, hostVgClashes, lvmEnv, scanGuestLvm } from '../lvm
 import { mapperName } from '../lvm/report.js';
 import { vdevPartition } from '../xen/disk.js';
 import type { XenDisk } from '../xen/types.js';
-import { lockDisks, refuseIfInUse } from './inuse.js';
+import { lockDisks, refuseIfInUse, refuseIfRunning, runningDomains } from './inuse.js';
 import { checkSelfContained, hasHeader, qemuFormat, qemuOpenSpec } from './self-contained.js';
 import { parseSfdiskJson, type PartitionTable } from './layout.js';
 import { NO_DEVICE, type Acquirer } from './acquire.js';
@@ -51,6 +51,9 @@ export function chooseStrategy(s: AttachOptions['strategy']): AttachStrategy {
 
 export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Acquirer): Promise<AttachedGuest> {
   const strategy = chooseStrategy(opts.strategy);
+  // Asked first and answered while the disks attach (virsh takes ~0.1 s); attaching writes nothing,
+  // and the answer is in before attachGuest returns, so before anything is mounted.
+  const running = opts.name ? runningDomains() : undefined;
   const usable = disks.filter((d) => d.device === 'disk');
   for (const d of usable) {
     if (d.sourceKind === 'network' || !d.path) throw new UserError(`disk ${d.vdev} (${d.spec}) is not a local image or device`, `Attach it on this host and pass --disk ${d.vdev}=/dev/…`);
@@ -66,7 +69,7 @@ export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Ac
   const sources = [...usable.map((d) => d.path!), ...chain.backing.map((b) => b.path)];
   // Lock first (per inode, so a hard link or another name is the same disk), so two runs cannot both pass the in-use check.
   await lockDisks(sources, acq);
-  await refuseIfInUse({ name: opts.name, sources, force: opts.force });
+  await refuseIfInUse({ sources, force: opts.force });
 
   const guest: AttachedGuest = { strategy, readOnly: opts.readOnly, disks: [], devices: [], vgs: [], notes: [] };
   const withBacking = new Set(chain.backing.map((b) => b.of));
@@ -83,6 +86,7 @@ export async function attachGuest(disks: XenDisk[], opts: AttachOptions, acq: Ac
   const before = guest.devices.length;
   await attachLvm(guest, acq);
   await openLuks(guest, opts.keys ?? [], acq, guest.devices.slice(before));
+  if (running) await refuseIfRunning(opts.name!, running, opts.force);
   return guest;
 }
 

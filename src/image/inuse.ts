@@ -180,11 +180,7 @@ export interface InUseCheck {
 /** Throws UserError naming what holds the guest, unless --force (then warns). */
 export async function refuseIfInUse(check: InUseCheck): Promise<void> {
   const reasons: string[] = [];
-  if (check.name) {
-    for (const d of await runningDomains()) {
-      if (d.name === check.name) reasons.push(`the domain ${d.name} is running (${d.via})`);
-    }
-  }
+  const running = check.name ? runningDomains() : undefined;
   for (const src of check.sources) {
     const st = statSync(src);
     for (const o of openers([src])) reasons.push(`${src} is open by process ${o.pid} (${o.comm})`);
@@ -206,9 +202,25 @@ export async function refuseIfInUse(check: InUseCheck): Promise<void> {
       }
     }
   }
+  for (const d of (await running) ?? []) {
+    if (d.name === check.name) reasons.unshift(`the domain ${d.name} is running (${d.via})`);
+  }
+  refuseFor(reasons, check.force);
+}
+
+/**
+ * The running-domain half of refuseIfInUse, for a caller that asked early (runningDomains())
+ * and reads the answer later: attaching (loop devices, partition tables, LVM metadata) writes
+ * nothing, so it may go on meanwhile; the answer must be in before anything is mounted.
+ */
+export async function refuseIfRunning(name: string, running: Promise<{ name: string; via: string }[]>, force: boolean): Promise<void> {
+  refuseFor((await running).filter((d) => d.name === name).map((d) => `the domain ${d.name} is running (${d.via})`), force);
+}
+
+function refuseFor(reasons: string[], force: boolean): void {
   if (reasons.length === 0) return;
   const text = reasons.map((r) => `  - ${r}`).join('\n');
-  if (check.force) {
+  if (force) {
     log.warn(`going on despite --force, although:\n${text}`);
     return;
   }

@@ -1,7 +1,7 @@
 // Integration (root): refusals when the guest's disks are in use, the per-disk
 // lock, and SIGKILL in the middle of attach / mount followed by `xen2kvm cleanup`.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +30,25 @@ if (!isRoot) {
     t.equal(f.code, 0, f.stderr);
     t.match(f.stderr, /going on despite --force/);
     t.same(loopsUnder(ws.dir), [loop]);
+  });
+
+  t.test('refused: the guest is running (xl list names it); nothing is left attached or mounted', hostTierOnly, async (t) => {
+    // xl as a dom0 has it: a header, Domain-0, then the guests. The question is asked while the
+    // disks attach (it takes a while); the answer must still stop the run before any mount.
+    const bin = join(ws.dir, 'fake-xl');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'xl'), `#!/bin/sh\n[ "$1" = list ] || exit 1\nsleep 0.5\nprintf '%s\\n' 'Name  ID   Mem VCPUs State Time(s)' 'Domain-0  0  1024  2  r-----  10.0' 'rhel5  3  512  2  -b----  1.5'\n`, { mode: 0o755 });
+    const path = `${bin}:${ws.env.PATH ?? process.env.PATH}`;
+    const image = () => createHash('sha256').update(readFileSync(a.images[0])).digest('hex');
+    const before = image();
+    const r = xen2kvm(ws, ['convert', a.config, '-o', join(ws.dir, 'out-running')], { PATH: path });
+    t.equal(r.code, 2, r.stderr);
+    t.equal(image(), before, 'the disk image is untouched');
+    t.match(r.stderr, /the guest's disks are in use:\n  - the domain rhel5 is running \(xl list\)/);
+    t.same(loopsUnder(ws.dir), [], 'the loop devices attached meanwhile are gone');
+    t.same(mountsUnder(ws.dir), []);
+    const other = xen2kvm(ws, ['inspect', b.config, '--json'], { PATH: path });
+    t.equal(other.code, 0, `another guest's name is not refused: ${other.stderr}`);
   });
 
   t.test('refused: the image is open by a process, which is named', hostTierOnly, async (t) => {
