@@ -5,10 +5,13 @@
 // one file to read instead of ~300 modules to resolve — `xen2kvm --help` in about
 // a third of the time (npm run bench -- startup prints the figures).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Chunk names change with their contents: last build's chunks must not pile up (npm pack ships the folder).
+rmSync(join(root, 'dist/bundle'), { recursive: true, force: true });
 await build({
   entryPoints: [join(root, 'dist/src/cli.js')],
   outdir: join(root, 'dist/bundle'),

@@ -5,13 +5,7 @@ import type { Argv } from 'yargs';
 import { describeError, UserError } from './errors.js';
 import { errorEntry, isReported, jsonDocument, jsonText } from './report/contract.js';
 import { log, setLogLevel } from './log.js';
-import { cleanupCommand } from './commands/cleanup.js';
-import { convertCommand, listEditsCommand } from './commands/convert.js';
-import { rollbackCommand, runsCommand } from './commands/rollback.js';
-import { hostPrepCommand } from './commands/host-prep.js';
-import { demoCommand } from './commands/demo.js';
-import { domxmlCommand } from './commands/domxml.js';
-import { inspectCommand } from './commands/inspect.js';
+import { COMMAND_TABLE, type AnyCommand, type CommandEntry } from './commands/table.js';
 import { explainUnknown } from './commands/suggest.js';
 import { packageVersion } from './paths.js';
 
@@ -26,8 +20,23 @@ export interface GlobalArgs {
   json?: boolean;
 }
 
-function build(argv: string[]): Argv {
+/**
+ * The command the words name, loaded, and every other one as its --help line only (they are
+ * never run). Shell completion asks about any command's options, so it loads them all.
+ */
+async function commands(argv: string[]): Promise<Map<string, AnyCommand>> {
+  const word = argv.find((a) => !a.startsWith('-'));
+  const all = argv.includes('--get-yargs-completions');
+  const out = new Map<string, AnyCommand>();
+  for (const [name, entry] of Object.entries(COMMAND_TABLE) as [string, CommandEntry][]) {
+    out.set(name, all || name === word ? await entry.load() : { command: entry.command, describe: entry.describe, handler: () => undefined });
+  }
+  return out;
+}
+
+async function build(argv: string[]): Promise<Argv> {
   const y: Argv = yargs(argv);
+  const c = await commands(argv);
   return y
     .scriptName('xen2kvm')
     .usage('$0 <command> [options]\n\nConvert stopped Xen PV guests into KVM guests, offline.')
@@ -36,19 +45,19 @@ function build(argv: string[]): Argv {
     .option('debug', { type: 'boolean', describe: 'Show everything, with stack traces on errors' })
     .option('json', { type: 'boolean', describe: 'Print the result as one JSON object on stdout (schemaVersion 1; see the README)' })
     .middleware((a: GlobalArgs) => setLogLevel(a.debug ? 'debug' : a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'normal'))
-    .command(domxmlCommand)
-    .command(inspectCommand)
-    .command(convertCommand)
-    .command(rollbackCommand)
-    .command(runsCommand)
-    .command(listEditsCommand)
-    .command(hostPrepCommand)
-    .command(demoCommand)
+    .command(c.get('domxml')!)
+    .command(c.get('inspect')!)
+    .command(c.get('convert')!)
+    .command(c.get('rollback')!)
+    .command(c.get('runs')!)
+    .command(c.get('list-edits')!)
+    .command(c.get('host-prep')!)
+    .command(c.get('demo')!)
     .completion('completion', COMPLETION_DESCRIBE, (_current: string, _argv: unknown, filter: (cb: (err: Error | null, c?: string[]) => void) => void, done: (c: string[]) => void) => {
       // yargs offers one-letter aliases as --v; they are -v (and the long names are there already).
       filter((_err, completions) => done((completions ?? []).filter((c) => !/^--[A-Za-z]$/.test(c))));
     })
-    .command(cleanupCommand)
+    .command(c.get('cleanup')!)
     .demandCommand(1, 'Name a command; see xen2kvm --help.')
     .strict()
     .recommendCommands()
@@ -89,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
   // `xen2kvm help [COMMAND]` is `xen2kvm [COMMAND] --help`.
   if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
   try {
-    await build(argv).parseAsync();
+    await (await build(argv)).parseAsync();
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     const { exitCode, text } = describeError(err, debug);

@@ -2,6 +2,7 @@
 // tool) left attached or mounted, from their journals under /run/xen2kvm.
 import { unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { listed } from './table.js';
 import { describeAcquisition, pidAlive, readJournals } from '../image/journal.js';
 import { undoAcquisition } from '../image/acquire.js';
 import { log } from '../log.js';
@@ -42,8 +43,7 @@ export async function cleanupDeadRuns(dryRun = false): Promise<CleanupResult> {
 }
 
 export const cleanupCommand: CommandModule<object, { 'dry-run'?: boolean; json?: boolean }> = {
-  command: 'cleanup',
-  describe: 'Undo what killed xen2kvm runs left attached or mounted',
+  ...listed('cleanup'),
   builder: (y) =>
     y
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Say what would be undone; undo nothing' })

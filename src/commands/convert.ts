@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { listed } from './table.js';
 import { convertGuest, type ConvertOptions } from '../convert.js';
 import { configName, failedOutcome, formatSummary, freeLoopDevices, outcome, runBatch, succeeded, xendDomainConfigs, xenDirConfigs, type GuestResult } from '../batch.js';
 import { jsonDocument, jsonText, reported } from '../report/contract.js';
@@ -41,8 +42,7 @@ interface ConvertArgs extends AttachArgs, HostMappingArgs, Dom0Args {
 }
 
 export const convertCommand: CommandModule<object, ConvertArgs> = {
-  command: 'convert [configs..]',
-  describe: 'Convert stopped Xen guests for KVM: edit their disks, then write their libvirt domain XML',
+  ...listed('convert'),
   builder: (y) =>
     dom0Options(hostMappingOptions(attachOptions(y)))
       .positional('configs', { type: 'string', array: true, describe: 'Xen configs of the guests, e.g. /etc/xen/test1' })
@@ -224,8 +224,7 @@ async function convertSandboxed(guest: XenGuest, a: ConvertArgs, options: Conver
 }
 
 export const listEditsCommand: CommandModule<object, { json?: boolean }> = {
-  command: 'list-edits',
-  describe: 'List the guest edits convert makes, per family, in order',
+  ...listed('list-edits'),
   builder: (y) => y.example('$0 list-edits', 'The edit ids --only takes') as never,
   handler: (a) => {
     if (a.json) {

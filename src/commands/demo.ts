@@ -8,6 +8,7 @@ import { dir as tmpDir } from 'tmp-promise';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { CommandModule } from 'yargs';
+import { listed } from './table.js';
 import { convertGuest } from '../convert.js';
 import { UserError } from '../errors.js';
 import { decompressWith, inspectGuest } from '../guest/inspect.js';
@@ -35,8 +36,7 @@ async function buildSample(dir: string): Promise<{ config: string; images: strin
 }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
-  command: 'demo',
-  describe: 'Build a sample RHEL 5 Xen PV guest, inspect it, convert it with diffs, show its KVM domain, clean up',
+  ...listed('demo'),
   builder: (y) =>
     y.option('keep', { type: 'boolean', describe: 'Keep the sample guest and output (their folder is printed)' })
       .example('$0 demo', 'See the whole conversion on a throwaway guest (needs root: loop devices and mounts)') as never,

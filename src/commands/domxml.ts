@@ -1,5 +1,6 @@
 // `xen2kvm domxml CONFIG`: the KVM domain XML for a Xen config, on stdout.
 import type { CommandModule } from 'yargs';
+import { listed } from './table.js';
 import { renderDomainXml } from '../host/domain-xml.js';
 import { validateXml } from '../host/virsh.js';
 import { log } from '../log.js';
@@ -13,8 +14,7 @@ interface DomxmlArgs extends HostMappingArgs {
 }
 
 export const domxmlCommand: CommandModule<object, DomxmlArgs> = {
-  command: 'domxml <config>',
-  describe: 'Print the KVM domain XML for a Xen guest config',
+  ...listed('domxml'),
   builder: (y) =>
     diskOption(hostMappingOptions(y))
       .positional('config', { type: 'string', demandOption: true, describe: 'Xen config file (xm or xl syntax), e.g. /etc/xen/test1' })

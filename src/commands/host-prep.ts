@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { listed } from './table.js';
 import { newRunId } from '../tree/manifest.js';
 import { applyEdits, type EditOutcome } from '../tree/runner.js';
 import { atomicWrite } from '../tree/files.js';
@@ -50,8 +51,7 @@ const cidr = (opt: string, v: string | undefined): Ipv4Net | undefined => {
 };
 
 export const hostPrepCommand: CommandModule<object, HostPrepArgs> = {
-  command: 'host-prep',
-  describe: 'Prepare the KVM host: bridge, libvirt networks, Xen services off, sysctl, hugepages',
+  ...listed('host-prep'),
   builder: (y) =>
     y
       .option('host-root', { type: 'string', default: '/', describe: 'The host\'s root directory (to prepare a host image or test tree)' })

@@ -2,6 +2,7 @@
 // guest is and what converting it needs.
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { listed } from './table.js';
 import { atomicWrite } from '../tree/files.js';
 import { openGuest } from '../guest/open.js';
 import { log } from '../log.js';
@@ -17,8 +18,7 @@ interface InspectArgs extends AttachArgs, Dom0Args {
 }
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
-  command: 'inspect <targets..>',
-  describe: 'Attach a stopped guest read-only and report its OS, kernels, boot loader and what converting it needs',
+  ...listed('inspect'),
   builder: (y) =>
     dom0Options(attachOptions(y))
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'A Xen config (e.g. /etc/xen/test1), or disk images / devices' })

@@ -2,6 +2,7 @@
 // backups its conversion left inside it.
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { listed } from './table.js';
 import { bootFilesOfRun, definedDomainOf, formatRuns, runsToUndo, summarizeRun, undoPlan, type RunSummary } from '../tree/runs.js';
 import type { Manifest } from '../tree/manifest.js';
 import { setLibvirtUri, undoDefine } from '../host/virsh.js';
@@ -29,8 +30,7 @@ interface RollbackArgs extends AttachArgs {
 }
 
 export const rollbackCommand: CommandModule<object, RollbackArgs> = {
-  command: 'rollback <targets..>',
-  describe: 'Undo a conversion: restore the guest\'s files (and old initrd) from its backups',
+  ...listed('rollback'),
   builder: (y) =>
     attachOptions(y)
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'The guest\'s Xen config, or its disk images / devices' })
@@ -120,8 +120,7 @@ interface RunsArgs extends AttachArgs {
 }
 
 export const runsCommand: CommandModule<object, RunsArgs> = {
-  command: 'runs <targets..>',
-  describe: 'List the conversion runs recorded in a guest (what rollback --run-id takes)',
+  ...listed('runs'),
   builder: (y) =>
     attachOptions(y)
       .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'The guest\'s Xen config, or its disk images / devices' })

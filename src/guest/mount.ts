@@ -22,7 +22,14 @@ export interface RootChoice {
   subvol?: string;
 }
 
-type Look = { root: boolean; usr: boolean; subvols: string[] };
+type Look = { root: boolean; usr: boolean; subvols: string[]; kept?: KeptMount };
+
+/** A probe mount left in place because it is exactly the read-only root mount that would follow (see probe). */
+interface KeptMount {
+  root: string;
+  stackMark: number;
+  inPlace: boolean;
+}
 
 /** Is this tree a Linux root (/etc with fstab or os-release, and bin), or a separate /usr (bin and lib/os-release at its top)? */
 async function lookAt(fs: RootFs): Promise<{ root: boolean; usr: boolean }> {
@@ -42,15 +49,26 @@ async function defaultSubvolume(mounted: string): Promise<string | undefined> {
   return m && m[1] !== '5' && !m[2].split('/').includes('..') ? m[2] : undefined;
 }
 
-/** Mounts a filesystem read-only for a look (btrfs: its top level, and the subvolumes in it that look like a root), then unmounts it. */
-async function probe(dev: BlockDevice, acq: Acquirer): Promise<Look> {
+/**
+ * Mounts a filesystem read-only for a look (btrfs: its top level, and the subvolumes in it that
+ * look like a root), then unmounts it — unless `keep` (the root is to be mounted read-only next)
+ * and it is a root itself (not btrfs: there the root is a subvolume): that mount, with the same
+ * options mountRoot would give, is kept as the root's, and the unmount and mount again are saved.
+ */
+async function probe(dev: BlockDevice, acq: Acquirer, keep: boolean): Promise<Look> {
   const stack = acq.stack;
   const before = stack.size;
-  const dir = scratchDir(acq, 'probe-');
+  const keepable = keep && dev.fstype !== 'btrfs';
+  const dir = scratchDir(acq, keepable ? 'root-' : 'probe-');
+  let kept: KeptMount | undefined;
   try {
-    await mountFilesystem(dev.device, dev.fstype!, dir, true, acq, dev.fstype === 'btrfs' ? '/' : undefined);
+    const inPlace = await mountFilesystem(dev.device, dev.fstype!, dir, true, acq, dev.fstype === 'btrfs' ? '/' : undefined);
     const fs = rootFs(dir);
     const top = await lookAt(fs);
+    if (keepable && top.root) {
+      kept = { root: dir, stackMark: before, inPlace };
+      return { root: true, usr: top.usr, subvols: [], kept };
+    }
     const subvols: string[] = [];
     if (dev.fstype === 'btrfs' && !top.root) {
       // Subvolume roots have inode 256; Ubuntu puts / in @, Fedora in root (top-level subvolumes),
@@ -68,12 +86,12 @@ async function probe(dev: BlockDevice, acq: Acquirer): Promise<Look> {
     return { root: false, usr: false, subvols: [] };
   } finally {
     // Undo the probe's own mount and directory now, in order.
-    while (stack.size > before) await stack.popAndUndo();
+    if (!kept) while (stack.size > before) await stack.popAndUndo();
   }
 }
 
 /** Picks the guest's root filesystem; `--root` names a device, an LV (VG/LV) or a Xen partition (xvda2). */
-export async function findRoot(guest: AttachedGuest, acq: Acquirer, rootHint?: string | RootChoice): Promise<RootChoice & { usr?: BlockDevice }> {
+export async function findRoot(guest: AttachedGuest, acq: Acquirer, rootHint?: string | RootChoice, keepReadOnly = false): Promise<RootChoice & { usr?: BlockDevice; kept?: KeptMount }> {
   const mountable = guest.devices.filter((d) => d.fstype && MOUNTABLE.has(d.fstype));
   if (rootHint && typeof rootHint !== 'string') return rootHint;
   if (rootHint) {
@@ -82,11 +100,12 @@ export async function findRoot(guest: AttachedGuest, acq: Acquirer, rootHint?: s
     if (!dev) throw new UserError(`--root ${rootHint} names none of the guest's filesystems`, `They are: ${describeDevices(mountable)}`);
     return { dev };
   }
-  const roots: RootChoice[] = [];
+  const roots: (RootChoice & { kept?: KeptMount })[] = [];
   const usrs: BlockDevice[] = [];
   for (const d of mountable) {
-    const look = await probe(d, acq);
-    if (look.root) roots.push({ dev: d, ...(d.fstype === 'btrfs' ? { subvol: '/' } : {}) });
+    // Only the first root's probe mount is kept: a second root is an error (the run's undo unmounts it).
+    const look = await probe(d, acq, keepReadOnly && roots.length === 0);
+    if (look.root) roots.push({ dev: d, ...(d.fstype === 'btrfs' ? { subvol: '/' } : {}), ...(look.kept ? { kept: look.kept } : {}) });
     for (const sv of look.subvols) roots.push({ dev: d, subvol: sv });
     if (look.usr) usrs.push(d);
   }
@@ -122,9 +141,9 @@ function subvolOf(options: string[]): string | undefined {
 /** Mounts the root and everything the guest's fstab lists under it. */
 export async function mountGuest(guest: AttachedGuest, acq: Acquirer, rootHint?: string | RootChoice, readOnly = guest.readOnly): Promise<MountedGuest> {
   if (!readOnly && guest.readOnly) throw new Error('a guest attached read-only cannot be mounted read-write');
-  const found = await findRoot(guest, acq, rootHint);
+  const found = await findRoot(guest, acq, rootHint, readOnly);
   const rootDev = found.dev;
-  const { root, fs, stackMark, inPlace } = await mountRoot(rootDev, readOnly, acq, found.subvol);
+  const { root, fs, stackMark, inPlace } = found.kept ? { ...found.kept, fs: rootFs(found.kept.root) } : await mountRoot(rootDev, readOnly, acq, found.subvol);
   // Host targets of the tree, while every mount of it can become read-write where it is.
   let targets: { device: string; fstype: string; target: string }[] | undefined = inPlace && !guest.readOnly ? [{ device: rootDev.device, fstype: rootDev.fstype!, target: root }] : undefined;
   const mounted: MountedGuest = { root, rootDevice: rootDev, ...(found.subvol ? { rootSubvol: found.subvol } : {}), readOnly, stackMark, fs, mounts: [{ device: rootDev.device, mountpoint: '/', fstype: rootDev.fstype!, spec: `(root${found.subvol && found.subvol !== '/' ? `, subvolume ${found.subvol}` : ''})` }], skipped: [] };

@@ -37,12 +37,14 @@ function exportPairs(text: string): Record<string, string> {
 
 /** Filesystem type, label and UUID of each device, read from its superblock (blkid -p). */
 export async function identify(devices: BlockDevice[]): Promise<void> {
-  for (const d of devices) {
-    const kv = exportPairs((await run('blkid', ['-p', '-o', 'export', d.device], { allowFailure: true })).stdout);
+  // One blkid per device, side by side (blkid -p with several devices stops at the first it cannot identify).
+  const answers = await Promise.all(devices.map((d) => run('blkid', ['-p', '-o', 'export', d.device], { allowFailure: true })));
+  devices.forEach((d, i) => {
+    const kv = exportPairs(answers[i].stdout);
     if (kv.TYPE) d.fstype = kv.TYPE;
     if (kv.LABEL) d.label = kv.LABEL;
     if (kv.UUID) d.uuid = kv.UUID;
-  }
+  });
 }
 
 /** A free /dev/mdN, from md127 down (the numbers a host's own arrays use least). */
