@@ -80,24 +80,29 @@ export function rootFs(root: string): RootFs {
     return `/${done.join('/')}`;
   }
 
+  /** The host path of a regular file (resolved once), undefined when nothing is there; refuses anything else. */
+  async function regularFile(gp: string): Promise<string | undefined> {
+    const p = host(await realGuestPath(gp));
+    let st: Stats;
+    try {
+      st = await lstat(p);
+    } catch (e) {
+      if (missing(e)) return undefined;
+      throw e;
+    }
+    if (!st.isFile()) throw notRegularFile(gp, st);
+    return p;
+  }
+
   const fs: RootFs = {
     realGuestPath,
     resolve: async (gp) => host(await realGuestPath(gp)),
-    async isFile(gp) {
-      let st: Stats;
-      try {
-        st = await lstat(await fs.resolve(gp));
-      } catch (e) {
-        if (missing(e)) return false;
-        throw e;
-      }
-      if (!st.isFile()) throw notRegularFile(gp, st);
-      return true;
-    },
+    isFile: async (gp) => (await regularFile(gp)) !== undefined,
     async read(gp, maxBytes = 16 * 1024 * 1024) {
-      if (!(await fs.isFile(gp))) return undefined;
+      const path = await regularFile(gp);
+      if (!path) return undefined;
       // Not following a link and not blocking, should the file change between the check and the open.
-      const fh = await open(await fs.resolve(gp), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
+      const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
         if (missing(e)) return undefined;
         throw e;
       });
@@ -112,8 +117,9 @@ export function rootFs(root: string): RootFs {
       }
     },
     async head(gp, bytes) {
-      if (!(await fs.isFile(gp))) return undefined;
-      const fh = await open(await fs.resolve(gp), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
+      const path = await regularFile(gp);
+      if (!path) return undefined;
+      const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
         if (missing(e)) return undefined;
         throw e;
       });
