@@ -4,6 +4,7 @@
 # what the boot proof checks, one line each, on the console:
 #   X2K-ROOT <device of />      X2K-LINK <ip -o link line>   X2K-ADDR <ip -o -4 addr line>
 #   X2K-SWAP <active swap devices>   X2K-FAILED <failed units>   X2K-DONE
+#   (X2K-NETLOG <the network units' last journal lines> when eth0 has no address)
 install_report() {
   local R=$1
   mkdir -p "$R/usr/local/sbin" "$R/etc/systemd/system/multi-user.target.wants"
@@ -11,9 +12,14 @@ install_report() {
 #!/bin/sh
 # Waits until systemd has finished starting the system (running or degraded), then reports.
 systemctl is-system-running --wait >/dev/null 2>&1
+# A DHCP answer may come after the boot has finished (slow emulated guests): up to 60 s more.
+n=0
+while [ $n -lt 30 ] && ! ip -o -4 addr show scope global | grep -q inet; do sleep 2; n=$((n + 1)); done
 echo "X2K-ROOT $(findmnt -n -o SOURCE /)"
 ip -o link | sed 's/^/X2K-LINK /'
 ip -o -4 addr show scope global | sed 's/^/X2K-ADDR /'
+# No address: what the DHCP client said, for the failure message.
+ip -o -4 addr show scope global | grep -q inet || journalctl -b --no-pager -o cat -u networking -u 'ifup@*' -u systemd-networkd 2>/dev/null | tail -n 8 | sed 's/^/X2K-NETLOG /'
 echo "X2K-SWAP $(tail -n +2 /proc/swaps | awk '{print $1}' | tr '\n' ' ')"
 echo "X2K-FAILED $(systemctl --failed --plain --no-legend | awk '{print $1}' | tr '\n' ' ')"
 echo "X2K-DONE"

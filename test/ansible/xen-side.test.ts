@@ -135,3 +135,14 @@ t.test('every playbook passes ansible-playbook --syntax-check', { skip: ansible.
     t.equal(r.status, 0, `${book}: ${r.stderr}`);
   }
 });
+
+// Ansible's own conventions, by its linter's strictest profile (fixed, not silenced: no .ansible-lint skips).
+const lint = spawnSync('ansible-lint', ['--version'], { encoding: 'utf8' });
+t.test('the playbooks and the role pass ansible-lint --profile production', { skip: lint.status === 0 ? false : 'ansible-lint is not installed (scripts/setup.sh --test installs it)' }, async (t) => {
+  t.notOk(['.ansible-lint', '.config/ansible-lint.yml'].some((f) => existsSync(join(root, 'ansible', f))), 'no linter configuration that could skip rules');
+  const r = spawnSync('ansible-lint', ['--offline', '--profile', 'production', '--nocolor', '-p'], {
+    cwd: join(root, 'ansible'), encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: join(root, 'ansible/ansible.cfg') },
+  });
+  t.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  t.match(r.stderr + r.stdout, /Passed with production profile/);
+});
