@@ -35,29 +35,20 @@ async function commands(argv: string[]): Promise<Map<string, AnyCommand>> {
 }
 
 async function build(argv: string[]): Promise<Argv> {
-  const y: Argv = yargs(argv);
-  const c = await commands(argv);
-  return y
+  const y: Argv = yargs(argv)
     .scriptName('xen2kvm')
     .usage('$0 <command> [options]\n\nConvert stopped Xen PV guests into KVM guests, offline.')
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show the commands run and other details' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Show only errors' })
     .option('debug', { type: 'boolean', describe: 'Show everything, with stack traces on errors' })
     .option('json', { type: 'boolean', describe: 'Print the result as one JSON object on stdout (schemaVersion 1; see the README)' })
-    .middleware((a: GlobalArgs) => setLogLevel(a.debug ? 'debug' : a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'normal'))
-    .command(c.get('domxml')!)
-    .command(c.get('inspect')!)
-    .command(c.get('convert')!)
-    .command(c.get('rollback')!)
-    .command(c.get('runs')!)
-    .command(c.get('list-edits')!)
-    .command(c.get('host-prep')!)
-    .command(c.get('demo')!)
-    .completion('completion', COMPLETION_DESCRIBE, (_current: string, _argv: unknown, filter: (cb: (err: Error | null, c?: string[]) => void) => void, done: (c: string[]) => void) => {
-      // yargs offers one-letter aliases as --v; they are -v (and the long names are there already).
-      filter((_err, completions) => done((completions ?? []).filter((c) => !/^--[A-Za-z]$/.test(c))));
-    })
-    .command(c.get('cleanup')!)
+    .middleware((a: GlobalArgs) => setLogLevel(a.debug ? 'debug' : a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'normal'));
+  // The commands in the table's order, completion after demo (where --help has always listed it).
+  for (const [name, command] of await commands(argv)) {
+    y.command(command);
+    if (name === 'demo') y.completion('completion', COMPLETION_DESCRIBE, completions);
+  }
+  return y
     .demandCommand(1, 'Name a command; see xen2kvm --help.')
     .strict()
     .recommendCommands()
@@ -79,6 +70,11 @@ async function build(argv: string[]): Promise<Argv> {
       if (unknown.length && !/^Unknown argument/.test(msg)) throw new UserError(explainUnknown(`Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, known));
       throw new UserError(explainUnknown(msg, known));
     });
+}
+
+/** Shell completion's candidates: yargs offers one-letter aliases as --v; they are -v (and the long names are there already). */
+function completions(_current: string, _argv: unknown, filter: (cb: (err: Error | null, c?: string[]) => void) => void, done: (c: string[]) => void): void {
+  filter((_err, found) => done((found ?? []).filter((c) => !/^--[A-Za-z]$/.test(c))));
 }
 
 const COMPLETION_DESCRIBE = 'Print a bash completion script (source it, or save it as /etc/bash_completion.d/xen2kvm)';

@@ -202,9 +202,7 @@ export async function refuseIfInUse(check: InUseCheck): Promise<void> {
       }
     }
   }
-  for (const d of (await running) ?? []) {
-    if (d.name === check.name) reasons.unshift(`the domain ${d.name} is running (${d.via})`);
-  }
+  if (running) reasons.unshift(...domainReasons(check.name!, await running));
   refuseFor(reasons, check.force);
 }
 
@@ -214,7 +212,12 @@ export async function refuseIfInUse(check: InUseCheck): Promise<void> {
  * nothing, so it may go on meanwhile; the answer must be in before anything is mounted.
  */
 export async function refuseIfRunning(name: string, running: Promise<{ name: string; via: string }[]>, force: boolean): Promise<void> {
-  refuseFor((await running).filter((d) => d.name === name).map((d) => `the domain ${d.name} is running (${d.via})`), force);
+  refuseFor(domainReasons(name, await running), force);
+}
+
+/** Why the guest named `name` is in use, from runningDomains()' answer. */
+function domainReasons(name: string, running: { name: string; via: string }[]): string[] {
+  return running.filter((d) => d.name === name).map((d) => `the domain ${d.name} is running (${d.via})`);
 }
 
 function refuseFor(reasons: string[], force: boolean): void {
