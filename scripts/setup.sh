@@ -39,6 +39,8 @@ TEST_PACKAGES=(
   openssh-server    # scripts/fleet-demo's sshd (loopback only): the Xen and KVM hosts it drives
   openssh-client    # ssh: Ansible's connection, dd | ssh disk transfers
   sshfs             # ansible/inspect.yml reads Xen hosts' image files read-only over sshfs
+  pv                # the role's bandwidth limit (xen2kvm_copy_bandwidth_mbit; fleet-demo --link-mbit)
+  chromium          # test/ansible/report-html.test.ts loads the migration report's HTML page, headless
 )
 case "${1:-}" in
   '') ;;

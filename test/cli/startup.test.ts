@@ -2,9 +2,10 @@
 // `npm run build` and before `npm test`), and --debug stack traces still point into
 // src/*.ts through its source map. (Start-up times are figures: npm run bench -- startup.)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { repoRoot } from '../helpers/corpus.js';
 
@@ -31,4 +32,22 @@ t.test('started through a symlink on PATH (as npm install -g makes it): the same
   const d = spawnSync(join(dir, 'xen2kvm'), ['domxml', join(repoRoot, 'examples/test1.cfg')], { encoding: 'utf8', cwd: dir });
   t.equal(d.status, 0, d.stderr);
   t.match(d.stdout, /<name>test1<\/name>/);
+});
+
+t.test('the bundle holds yargs too: it runs with no node_modules beside it, its translations included', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'xen2kvm-bundle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(repoRoot, 'dist/bundle'), join(dir, 'dist/bundle'), { recursive: true });
+  cpSync(join(repoRoot, 'package.json'), join(dir, 'package.json')); // (its version; the package root)
+  const run = (lang: string) => spawnSync(process.execPath, ['--input-type=module', '-e',
+    `const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'dist/bundle/cli.mjs')).href)}); process.exitCode = await m.main(['--help']);`], {
+    encoding: 'utf8', cwd: dir, env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', LANGUAGE: '', LANG: lang },
+  });
+  const en = run('C');
+  t.equal(en.status, 0, en.stderr);
+  t.match(en.stdout, /Convert stopped Xen PV guests into KVM guests, offline\./);
+  t.match(en.stdout, /Show help/);
+  const de = run('de_DE.UTF-8');
+  t.equal(de.status, 0, de.stderr);
+  t.match(de.stdout, /Hilfe anzeigen/, "yargs's own words in the user's language, as from node_modules");
 });
