@@ -83,6 +83,15 @@ for (const [label, sh] of shells) {
         t.equal(lines.at(-1), python ? `whole sha256 ${sha256(disk)}` : `whole md5 ${md5(data)}`);
       });
 
+      t.test('blocks.sh sums-of: one sum per SPAN blocks from each START, for the closer look', async (t) => {
+        const r = spawnSync(sh[0], [...sh.slice(1), blocks, 'sums-of', disk, String(BS), '4'], {
+          encoding: 'utf8', input: '0 8\n44 8\n', env: { ...process.env, X2K_BLOCKS_NO_PYTHON: python ? '' : '1' },
+        });
+        t.equal(r.status, 0, r.stderr);
+        const data = readFileSync(disk);
+        t.same(r.stdout.trim().split('\n'), [0, 4, 44, 48].map((i) => `${i} ${md5(data.subarray(i * BS, (i + 4) * BS))}`), 'the last span is the short end of the disk');
+      });
+
       t.test('pre-copy, blocks changed while it "runs", final sync: the copy equals the disk', async (t) => {
         const dest = join(here, 'kvm/xvda.img');
         let r = sync('precopy', disk, dest, xen, ['1', '0']);
@@ -111,6 +120,20 @@ for (const [label, sh] of shells) {
     });
   }
 }
+
+t.test('the KVM host keeps sums per block, per 16 and per 4 in one pass (a Python)', async (t) => {
+  const disk = join(dir, 'levels.img');
+  writeFileSync(disk, randomBytes(37 * BS + 10));
+  const r = spawnSync('/bin/sh', [blocks, 'sums', disk, String(BS), '16', '-', join(dir, 'l16'), '16', join(dir, 'l4'), '4'], { encoding: 'utf8', env: { ...process.env, X2K_BLOCKS_NO_WHOLE: '1' } });
+  t.equal(r.status, 0, r.stderr);
+  const data = readFileSync(disk);
+  const per = (n: number) => [`blocks ${BS} ${n}`, ...Array.from({ length: Math.ceil(data.length / (n * BS)) }, (_, k) => md5(data.subarray(k * n * BS, (k + 1) * n * BS))), `size ${data.length}`, 'whole none -'];
+  t.same(r.stdout.trim().split('\n'), per(1));
+  t.same(readFileSync(join(dir, 'l16'), 'utf8').trim().split('\n'), per(16));
+  t.same(readFileSync(join(dir, 'l4'), 'utf8').trim().split('\n'), per(4));
+  const ranges = spawnSync('/bin/sh', [blocks, 'diff-of', '/dev/stdin', join(dir, 'l4')], { encoding: 'utf8', input: `8 ${'0'.repeat(32)}\n12 ${per(4)[4]}\n36 x\n` });
+  t.equal(ranges.stdout, '8 4\n36 2\n', 'diff-of: the spans that differ, clipped to the disk (37 blocks and a short one)');
+});
 
 t.test('failures leave no DEST', async (t) => {
   const disk = join(dir, 'f.img');

@@ -3,27 +3,26 @@
 # a Xen host (an old dom0 may have only busybox or coreutils, and Python 2.4+ only if
 # RHEL 5's xend brought it) and on the KVM host, against the same disk on both sides.
 #
-#   blocks.sh sums DISK BLOCK [RUN [SIZE [RUNFILE]]]
+#   blocks.sh sums DISK BLOCK [RUN [SIZE [OUT N]...]]
 #       the checksums of DISK: a header "blocks BLOCK N", one md5 (hex) per N blocks, then
-#       "size BYTES" and "whole ALG HEX" (the whole disk's checksum, read in the same pass
-#       with a Python, beside it without). With a Python N is 1, and with RUNFILE the same
-#       sums per RUN blocks are written there too (the KVM host keeps both). Without a
-#       Python N is RUN (default 16): one `dd | md5sum` per RUN blocks, not one per block,
-#       and SIZE (the disk's bytes) must be given: dd is held to it.
-#   blocks.sh sums-of DISK BLOCK  stdin: lines "START COUNT" (in blocks); stdout: "INDEX MD5"
-#                                 for each of those blocks (the second look at runs that differ)
+#       "size BYTES" and "whole ALG HEX", the whole disk's checksum. With a Python: N is 1,
+#       the whole disk's sha256 (md5 before Python 2.5) is taken in the same pass, and each
+#       OUT N pair writes the same sums per N blocks to OUT too (the KVM host keeps several);
+#       X2K_BLOCKS_NO_WHOLE=1 leaves the whole disk's checksum out ("whole none -").
+#       Without one: N is RUN (default 16), one `dd | md5sum` per RUN blocks — not one per
+#       block — SIZE (the disk's bytes) must be given and dd is held to it; the whole disk's
+#       md5sum reads it beside them (not through dd: a second, independent read).
+#   blocks.sh sums-of DISK BLOCK [SPAN]   stdin: lines "START COUNT" (in blocks, START a
+#       multiple of SPAN); stdout: "INDEX MD5", one per SPAN blocks from START (default 1):
+#       the closer look at runs that differ
 #   blocks.sh send DISK BLOCK     stdin: lines "START COUNT" (ascending); writes those blocks
-#                                 of DISK to stdout, one after the other (the last block of a
-#                                 disk may be short: the stream just ends there; the whole
-#                                 disk's checksum afterwards is the check)
-#   blocks.sh apply DISK BLOCK RANGES   the other end of send: reads the blocks from
-#                                 stdin and writes them into DISK where RANGES puts them
+#       of DISK to stdout, one after the other (the last block of a disk may be short: the
+#       stream just ends there; the whole disk's checksum afterwards is the check)
+#   blocks.sh apply DISK BLOCK RANGES   the other end of send: reads the blocks from stdin
+#       and writes them into DISK where RANGES puts them
 #   blocks.sh diff THEIRS OURS    two sums files of the same N → "START COUNT" of the blocks
-#                                 whose sums differ (runs joined); exit 3 when sizes differ
-#   blocks.sh diff-of THEIRS OURS THEIRS from sums-of, OURS a sums file with N 1 → the same
-#
-# With a Python (python3, python2 or python; 2.4 will do) one process reads the whole disk.
-# Without, the whole disk's checksum (md5sum) reads it beside the dd | md5sum runs.
+#       whose sums differ (runs joined, in blocks); exit 3 when the sizes differ
+#   blocks.sh diff-of THEIRS OURS THEIRS from sums-of with SPAN, OURS a sums file with that N
 set -u
 mode=${1:-} disk=${2:-} bs=${3:-1048576}
 die() { echo "blocks.sh: $*" >&2; exit 1; }
@@ -31,6 +30,7 @@ case $mode in diff|diff-of) ;; *)
   case $bs in ''|*[!0-9]*) die "the block size must be a number of bytes, not '$bs'" ;; esac
   [ "$bs" -gt 0 ] || die "the block size must be more than 0" ;;
 esac
+number() { case $2 in ''|*[!0-9]*|0) die "$1 must be a number more than 0, not '$2'" ;; esac; }
 
 py=
 for p in python3 python2 python; do command -v "$p" >/dev/null 2>&1 && { py=$p; break; }; done
@@ -50,56 +50,70 @@ except ImportError:
     sha = md5
     alg = "md5"
 '
+# sums: argv DISK BS OUT1 N1 OUT2 N2 ...
 PY_SUMS=$PY_HASH'
 f = open(sys.argv[1], "rb")
 bs = int(sys.argv[2])
-run = int(sys.argv[3])
-rf = None
-if len(sys.argv) > 4 and run > 1:
-    rf = open(sys.argv[4], "w")
-    rf.write("blocks %d %d\n" % (bs, run))
+outs = []
+a = 3
+while a + 1 < len(sys.argv):
+    o = open(sys.argv[a], "w")
+    n = int(sys.argv[a + 1])
+    o.write("blocks %d %d\n" % (bs, n))
+    outs.append([o, n, md5()])
+    a = a + 2
 out = sys.stdout
 out.write("blocks %d 1\n" % bs)
-whole = sha()
-part = md5()
-n = 0
+import os
+whole = None
+if not os.environ.get("X2K_BLOCKS_NO_WHOLE"):
+    whole = sha()
+size = 0
 k = 0
 while 1:
     b = f.read(bs)
     if not b:
         break
-    n = n + len(b)
+    size = size + len(b)
     k = k + 1
-    whole.update(b)
+    if whole:
+        whole.update(b)
     out.write(md5(b).hexdigest() + "\n")
-    if rf:
-        part.update(b)
-        if k % run == 0:
-            rf.write(part.hexdigest() + "\n")
-            part = md5()
-tail = "size %d\nwhole %s %s\n" % (n, alg, whole.hexdigest())
+    for e in outs:
+        e[2].update(b)
+        if k % e[1] == 0:
+            e[0].write(e[2].hexdigest() + "\n")
+            e[2] = md5()
+if whole:
+    tail = "size %d\nwhole %s %s\n" % (size, alg, whole.hexdigest())
+else:
+    tail = "size %d\nwhole none -\n" % size
 out.write(tail)
-if rf:
-    if k % run:
-        rf.write(part.hexdigest() + "\n")
-    rf.write(tail)
-    rf.close()
+for e in outs:
+    if k % e[1]:
+        e[0].write(e[2].hexdigest() + "\n")
+    e[0].write(tail)
+    e[0].close()
 '
+# sums-of: argv DISK BS SPAN, stdin ranges
 PY_SUMS_OF=$PY_HASH'
 f = open(sys.argv[1], "rb")
 bs = int(sys.argv[2])
+span = int(sys.argv[3])
 out = sys.stdout
 for line in sys.stdin:
     p = line.split()
     if len(p) != 2:
         continue
     i = int(p[0])
+    end = i + int(p[1])
     f.seek(i * bs)
-    for j in range(i, i + int(p[1])):
-        b = f.read(bs)
+    while i < end:
+        b = f.read(span * bs)
         if not b:
             break
-        out.write("%d %s\n" % (j, md5(b).hexdigest()))
+        out.write("%d %s\n" % (i, md5(b).hexdigest()))
+        i = i + span
 '
 PY_SEND='
 import sys
@@ -149,48 +163,57 @@ os.fsync(fd)
 os.close(fd)
 '
 
-sums_sh() { # RUN SIZE: one dd | md5sum per RUN blocks; the whole disk's md5sum beside it
-  run=$1 size=$2
-  case $run in ''|*[!0-9]*|0) die "the run must be a number of blocks, not '$run'" ;; esac
-  case $size in ''|*[!0-9]*) die "without a Python the disk's size in bytes must be given, not '$size'" ;; esac
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/x2k-blocks.XXXXXX") || die "cannot make a temporary directory"
-  trap 'rm -rf "$tmp"' EXIT
+# Without a Python: one dd | md5sum per RUN blocks, every dd held to what SIZE says it must read.
+runs_sh() { # RUN SIZE: the sums, one per line
+  run=$1 size=$2 i=0
+  err=$(mktemp "${TMPDIR:-/tmp}/x2k-blocks.XXXXXX") || die "cannot make a temporary file"
+  trap 'rm -f "$err"' EXIT
   trap 'exit 130' INT TERM
-  md5sum <"$disk" >"$tmp/whole" 2>"$tmp/whole.err" &
-  wpid=$!
-  echo "blocks $bs $run"
-  i=0
   while [ $((i * bs)) -lt "$size" ]; do
     left=$((size - i * bs)); [ "$left" -gt $((run * bs)) ] && left=$((run * bs))
-    sum=$(dd if="$disk" bs="$bs" skip="$i" count="$run" 2>"$tmp/dd.err" | md5sum) || die "md5sum failed on $disk"
+    sum=$(dd if="$disk" bs="$bs" skip="$i" count="$run" 2>"$err" | md5sum) || die "md5sum failed on $disk"
     # what dd read, as every dd says it ("FULL+PARTIAL records in"): the disk is as long as said
     want="$((left / bs))+$(( left % bs > 0 ))"
-    got=$(sed -n 's/^\([0-9]*+[0-9]*\) records in.*/\1/p' "$tmp/dd.err")
-    [ "$got" = "$want" ] || { cat "$tmp/dd.err" >&2; die "$disk at block $i: dd read $got records, not $want (is the disk $size bytes?)"; }
+    got=$(sed -n 's/^\([0-9]*+[0-9]*\) records in.*/\1/p' "$err")
+    [ "$got" = "$want" ] || { cat "$err" >&2; die "$disk at block $i: dd read $got records, not $want (is the disk $size bytes?)"; }
     echo "${sum%% *}"
     i=$((i + run))
   done
-  wait "$wpid" || { cat "$tmp/whole.err" >&2; die "the checksum of $disk failed"; }
-  echo "size $size"
-  echo "whole md5 $(awk '{ print $1 }' "$tmp/whole")"
 }
 
 case $mode in
   sums)
     [ -r "$disk" ] || die "cannot read $disk"
-    if [ -n "$py" ]; then exec "$py" -c "$PY_SUMS" "$disk" "$bs" "${4:-16}" ${6:+"$6"}; fi
-    [ -z "${6:-}" ] || die "a second sums file needs a Python"
-    sums_sh "${4:-16}" "${5:-}" ;;
+    run=${4:-16}; number "the run" "$run"
+    if [ -n "$py" ]; then
+      if [ $# -ge 5 ]; then shift 5; else set --; fi
+      exec "$py" -c "$PY_SUMS" "$disk" "$bs" "$@"
+    fi
+    [ -z "${6:-}" ] || die "more sums files need a Python"
+    size=${5:-}
+    case $size in ''|*[!0-9]*) die "without a Python the disk's size in bytes must be given, not '$size'" ;; esac
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/x2k-blocks.XXXXXX") || die "cannot make a temporary directory"
+    trap 'rm -rf "$tmp"' EXIT
+    trap 'exit 130' INT TERM
+    md5sum <"$disk" >"$tmp/whole" 2>"$tmp/whole.err" &
+    wpid=$!
+    sums=$(runs_sh "$run" "$size") || exit 1
+    wait "$wpid" || { cat "$tmp/whole.err" >&2; die "the checksum of $disk failed"; }
+    echo "blocks $bs $run"
+    [ -n "$sums" ] && printf '%s\n' "$sums"
+    echo "size $size"
+    echo "whole md5 $(awk '{ print $1 }' "$tmp/whole")" ;;
   sums-of)
     [ -r "$disk" ] || die "cannot read $disk"
-    if [ -n "$py" ]; then exec "$py" -c "$PY_SUMS_OF" "$disk" "$bs"; fi
+    span=${4:-1}; number "the span" "$span"
+    if [ -n "$py" ]; then exec "$py" -c "$PY_SUMS_OF" "$disk" "$bs" "$span"; fi
     while read -r start count; do
       [ -n "$count" ] || continue
       j=$start
       while [ "$j" -lt $((start + count)) ]; do
-        sum=$(dd if="$disk" bs="$bs" skip="$j" count=1 2>/dev/null | md5sum) || die "cannot read block $j of $disk"
+        sum=$(dd if="$disk" bs="$bs" skip="$j" count="$span" 2>/dev/null | md5sum) || die "cannot read block $j of $disk"
         echo "$j ${sum%% *}"
-        j=$((j + 1))
+        j=$((j + span))
       done
     done ;;
   send)
@@ -216,33 +239,39 @@ case $mode in
     [ -r "$theirs" ] && [ -r "$ours" ] || die "$mode needs two sums files"
     awk -v theirs="$theirs" -v mode="$mode" '
       function flush() { if (start >= 0) print start, last - start + 1; start = -1 }
-      function differs(k) { if (start >= 0 && k != last + 1) flush(); if (start < 0) start = k; last = k }
+      function differs(a, b) { # blocks a..b (clipped to the disk) differ
+        if (b > nblocks - 1) b = nblocks - 1
+        if (start >= 0 && a != last + 1) flush()
+        if (start < 0) start = a
+        last = b
+      }
       FILENAME == theirs {
-        if ($1 == "blocks") { bs = $2; trun = $3; next }
+        if ($1 == "blocks") { trun = $3; next }
         if ($1 == "size") { tsize = $2; next }
         if ($1 == "whole") next
         if (mode == "diff-of") { ti[++tn] = $1; th[tn] = $2 } else t[++tn] = $1
         next
       }
-      $1 == "blocks" { orun = $3; next }
+      $1 == "blocks" { bs = $2; orun = $3; next }
       $1 == "size" { osize = $2; next }
       $1 == "whole" { next }
       { o[++on] = $1 }
       END {
         start = -1
+        if (osize == "") { print "blocks.sh: " ARGV[2] " has no size line" > "/dev/stderr"; exit 1 }
+        nblocks = int((osize + bs - 1) / bs)
         if (mode == "diff-of") {
-          if (orun != 1) { print "blocks.sh: diff-of needs the sums of every block" > "/dev/stderr"; exit 1 }
-          for (k = 1; k <= tn; k++) if (th[k] != o[ti[k] + 1]) differs(ti[k] + 0)
+          for (k = 1; k <= tn; k++) {
+            if (ti[k] % orun) { print "blocks.sh: block " ti[k] " does not start a run of " orun > "/dev/stderr"; exit 1 }
+            if (th[k] != o[ti[k] / orun + 1]) differs(ti[k], ti[k] + orun - 1)
+          }
           flush(); exit 0
         }
-        if (tsize == "" || osize == "") { print "blocks.sh: a sums file has no size line" > "/dev/stderr"; exit 1 }
+        if (tsize == "") { print "blocks.sh: " ARGV[1] " has no size line" > "/dev/stderr"; exit 1 }
         if (trun != orun) { print "blocks.sh: the sums are per " trun " and per " orun " blocks" > "/dev/stderr"; exit 1 }
         if (tsize != osize) { print "blocks.sh: the disk is " tsize " bytes, the copy " osize > "/dev/stderr"; exit 3 }
-        nblocks = int((tsize + bs - 1) / bs)
-        for (k = 1; k <= tn; k++) if (t[k] != o[k]) {
-          differs((k - 1) * trun); last = k * trun - 1; if (last > nblocks - 1) last = nblocks - 1
-        }
+        for (k = 1; k <= tn; k++) if (t[k] != o[k]) differs((k - 1) * trun, k * trun - 1)
         flush()
       }' "$theirs" "$ours" ;;
-  *) die "usage: blocks.sh sums DISK BLOCK [RUN [SIZE [RUNFILE]]] | sums-of|send DISK BLOCK | apply DISK BLOCK RANGES | diff|diff-of THEIRS OURS" ;;
+  *) die "usage: blocks.sh sums DISK BLOCK [RUN [SIZE [OUT N]...]] | sums-of DISK BLOCK [SPAN] | send DISK BLOCK | apply DISK BLOCK RANGES | diff|diff-of THEIRS OURS" ;;
 esac

@@ -7,9 +7,9 @@
 #   REPEAT_AFTER seconds and PASSES allows, another pass sends only the blocks that changed
 #   meanwhile. Nothing is compared with the Xen host yet: the disk is still being written.
 # final (the guest is shut down): the Xen host checksums its disk (blocks.sh sums: one
-#   Python process, or one `dd | md5sum` per run of 16 blocks and a second look at the
-#   runs that differ), only the blocks that differ are sent and written into the copy,
-#   and the whole disk's checksum is compared on both sides; then the copy becomes DEST.
+#   Python process; or one `dd | md5sum` per run of 16 blocks, then per 4 and per block
+#   only where runs differ), only the blocks that differ are sent and written into the
+#   copy, and the whole disk's checksum is compared on both sides; then the copy becomes DEST.
 #   Any difference, a short or failed transfer, or a disk whose size changed, exits
 #   non-zero and leaves DEST absent.
 # BLOCKS_SH is blocks.sh on this host (- : its text is in $X2K_BLOCKS_SH); on the Xen host it runs as `sh -c TEXT` (nothing is
@@ -17,7 +17,7 @@
 set -uo pipefail
 mode=$1 target=$2 port=$3 key=$4 known=$5 blocks=$6 src=$7 size=$8 dest=$9 bs=${10} mbit=${11}
 passes=${12:-1} repeat=${13:-0}
-RUN=16
+RUN=16 SUB=4   # blocks per run of the first look without a Python on the Xen host, and of the second
 opts=(-p "$port" -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=15)
 [ -n "$key" ] && opts+=(-i "$key")
 [ -n "$known" ] && opts+=(-o "UserKnownHostsFile=$known")
@@ -46,8 +46,8 @@ xen_blocks() { # MODE ARGS…: blocks.sh on the Xen host, stdin and stdout passe
   for a in "$@"; do args="$args $(q "$a")"; done
   ssh "${opts[@]}" "$target" "sh -c $(q "$(cat "$blocks")") blocks.sh$args"
 }
-local_sums() { # the copy's checksums per block (stdout file) and per run of RUN blocks
-  sh "$blocks" sums "$warm" "$bs" "$RUN" - "$work/ours.run" >"$work/ours" 2>"$work/ours.err" \
+local_sums() { # the copy's checksums per block (stdout file), per run of RUN blocks and of SUB
+  X2K_BLOCKS_NO_WHOLE=1 sh "$blocks" sums "$warm" "$bs" "$RUN" - "$work/ours.run" "$RUN" "$work/ours.sub" "$SUB" >"$work/ours" 2>"$work/ours.err" \
     || fail "checksumming the copy $warm failed: $(tail -n 2 "$work/ours.err" | tr '\n' ' ')"
 }
 sent=0 changed=0
@@ -59,11 +59,21 @@ delta() { # send the blocks whose checksums differ between the Xen disk and the 
   if [ "$n" = 1 ]; then
     sh "$blocks" diff "$work/theirs" "$work/ours" >"$work/ranges" 2>"$work/err"; rc=$?
   else
+    # a closer look, on the Xen host, only where runs differ: per SUB blocks, then per block
     sh "$blocks" diff "$work/theirs" "$work/ours.run" >"$work/runs" 2>"$work/err"; rc=$?
-    if [ $rc -eq 0 ]; then
-      xen_blocks sums-of "$src" "$bs" <"$work/runs" >"$work/theirs.of" 2>"$work/err" \
+    if [ $rc -eq 0 ] && [ -s "$work/runs" ]; then
+      xen_blocks sums-of "$src" "$bs" "$SUB" <"$work/runs" >"$work/theirs.sub" 2>"$work/err" \
+        || fail "checksumming blocks of $src on the Xen host failed: $(tail -n 2 "$work/err" | tr '\n' ' ')"
+      sh "$blocks" diff-of "$work/theirs.sub" "$work/ours.sub" >"$work/subs" 2>"$work/err"; rc=$?
+    else
+      : >"$work/subs"
+    fi
+    if [ $rc -eq 0 ] && [ -s "$work/subs" ]; then
+      xen_blocks sums-of "$src" "$bs" 1 <"$work/subs" >"$work/theirs.of" 2>"$work/err" \
         || fail "checksumming blocks of $src on the Xen host failed: $(tail -n 2 "$work/err" | tr '\n' ' ')"
       sh "$blocks" diff-of "$work/theirs.of" "$work/ours" >"$work/ranges" 2>"$work/err"; rc=$?
+    elif [ $rc -eq 0 ]; then
+      : >"$work/ranges"
     fi
   fi
   [ $rc -eq 3 ] && fail "the size of $src changed since the pre-copy ($(cat "$work/err")): copy it cold (xen2kvm_copy_mode: cold)" 4
