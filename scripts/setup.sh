@@ -35,6 +35,7 @@ TEST_PACKAGES=(
   xen-tools         # xen-create-image: the boot proof's xen-tools guests (scripts/images/xen-tools-guest)
   iputils-ping      # the boot proof pings each booted guest at its DHCP address
   ansible-core      # ansible/ playbooks (estate migration) and scripts/fleet-demo
+  python3-apt       # Ansible's apt module (install.yml) on the demo's KVM host, this machine
   ansible-lint      # test/ansible: the role and playbooks pass ansible-lint --profile production
   openssh-server    # scripts/fleet-demo's sshd (loopback only): the Xen and KVM hosts it drives
   openssh-client    # ssh: Ansible's connection, dd | ssh disk transfers

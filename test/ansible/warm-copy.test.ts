@@ -51,7 +51,7 @@ function poke(file: string, block: number, offset = 7) { // change a few bytes o
 }
 function sync(mode: 'precopy' | 'final', disk: string, dest: string, env: Record<string, string>, extra: string[] = [], mbit = '0') {
   const r = spawnSync('/bin/bash', [join(files, 'sync-disk.sh'), mode, 'xen', '22', '', '', blocks, disk, String(statSync(disk).size), dest, String(BS), mbit, ...extra], {
-    encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env },
+    encoding: 'utf8', timeout: 300_000, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env },
   });
   let json: Record<string, unknown> = {};
   try { json = JSON.parse(r.stdout.trim().split('\n').pop() ?? ''); } catch { /* left empty: the test says so */ }
@@ -80,7 +80,7 @@ for (const [label, sh] of shells) {
         t.equal(sums[0], md5(data.subarray(0, per * BS)), 'the first sum is of the first block(s)');
         t.equal(sums[sums.length - 1], md5(data.subarray((sums.length - 1) * per * BS)), 'the last covers the short end');
         t.equal(lines.at(-2), `size ${data.length}`);
-        t.equal(lines.at(-1), python ? `whole sha256 ${sha256(disk)}` : `whole md5 ${md5(data)}`);
+        t.equal(lines.at(-1), `whole md5 ${md5(data)}`, 'the whole disk\'s md5 on every path');
       });
 
       t.test('blocks.sh sums-of: one sum per SPAN blocks from each START, for the closer look', async (t) => {
@@ -103,7 +103,8 @@ for (const [label, sh] of shells) {
         r = sync('final', disk, dest, xen);
         t.equal(r.code, 0, r.err);
         t.equal(sha256(dest), sha256(disk), 'equal byte for byte');
-        t.match(r.json, { mode: 'warm', blocks: 6, sent: 6 * BS, algorithm: python ? 'sha256' : 'md5' });
+        t.match(r.json, { mode: 'warm', blocks: 6, sent: 6 * BS, algorithm: 'md5', checksum: md5(readFileSync(disk)) });
+        t.match(r.json, { steps: { sums: Number, look: Number, send: Number, verify: Number } }, 'the time of each step');
         t.same(readdirSync(join(here, 'kvm')), ['xvda.img'], 'nothing else left on the KVM side');
       });
 
@@ -133,6 +134,38 @@ t.test('the KVM host keeps sums per block, per 16 and per 4 in one pass (a Pytho
   t.same(readFileSync(join(dir, 'l4'), 'utf8').trim().split('\n'), per(4));
   const ranges = spawnSync('/bin/sh', [blocks, 'diff-of', '/dev/stdin', join(dir, 'l4')], { encoding: 'utf8', input: `8 ${'0'.repeat(32)}\n12 ${per(4)[4]}\n36 x\n` });
   t.equal(ranges.stdout, '8 4\n36 2\n', 'diff-of: the spans that differ, clipped to the disk (37 blocks and a short one)');
+});
+
+t.test('the copy\'s md5: resumed after the first block the sync changed, or read whole without a python3', async (t) => {
+  const disk = join(dir, 'resume.img');
+  writeFileSync(disk, randomBytes(200 * BS + 300)); // states kept every 64 blocks: 0, 64, 128, 192
+  for (const [label, env, changed] of [
+    ['resumed at block 128', {}, [130, 199, 200]],
+    ['resumed at block 0', {}, [3, 150]],
+    ['nothing changed', {}, []],
+    ['no python3 on the KVM host', { X2K_SYNC_PYTHON: 'no-such-python' }, [70]],
+  ] as [string, Record<string, string>, number[]][]) {
+    const dest = join(dir, `resume-${label.replace(/\W+/g, '-')}/xvda.img`);
+    const xen = { XEN_SH: 'dash', XEN_NO_PYTHON: '1', ...env };
+    t.equal(sync('precopy', disk, dest, xen).code, 0, label);
+    for (const b of changed) poke(disk, b, b === 200 ? 100 : 7);
+    const r = sync('final', disk, dest, xen);
+    t.equal(r.code, 0, `${label}: ${r.err}`);
+    t.match(r.json, { blocks: changed.length, checksum: md5(readFileSync(disk)) }, label);
+    t.equal(sha256(dest), sha256(disk), label);
+  }
+  // a resumer that dies at once: the sync fails, saying so, and does not wait for it forever
+  const dead = join(dir, 'dead-python');
+  writeFileSync(dead, '#!/bin/sh\necho "no memory left" >&2\nexit 1\n');
+  chmodSync(dead, 0o755);
+  const dest = join(dir, 'resume-dead/xvda.img');
+  const xen = { XEN_SH: 'dash', XEN_NO_PYTHON: '1', X2K_SYNC_PYTHON: dead };
+  t.equal(sync('precopy', disk, dest, xen).code, 0);
+  poke(disk, 5);
+  const r = sync('final', disk, dest, xen);
+  t.equal(r.code, 1, r.err);
+  t.match(r.err, /checksumming the copy .* failed: no memory left/);
+  t.notOk(existsSync(dest), 'no DEST');
 });
 
 t.test('failures leave no DEST', async (t) => {

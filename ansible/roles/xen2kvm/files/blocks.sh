@@ -5,8 +5,9 @@
 #
 #   blocks.sh sums DISK BLOCK [RUN [SIZE [OUT N]...]]
 #       the checksums of DISK: a header "blocks BLOCK N", one md5 (hex) per N blocks, then
-#       "size BYTES" and "whole ALG HEX", the whole disk's checksum. With a Python: N is 1,
-#       the whole disk's sha256 (md5 before Python 2.5) is taken in the same pass, and each
+#       "size BYTES" and "whole md5 HEX", the whole disk's checksum (md5 on every path, so
+#       the KVM host can start its own before it knows the Xen host's). With a Python: N is 1,
+#       the whole disk's checksum is taken in the same pass, and each
 #       OUT N pair writes the same sums per N blocks to OUT too (the KVM host keeps several);
 #       X2K_BLOCKS_NO_WHOLE=1 leaves the whole disk's checksum out ("whole none -").
 #       Without one: N is RUN (default 16), one `dd | md5sum` per RUN blocks — not one per
@@ -42,13 +43,9 @@ import sys
 try:
     import hashlib
     md5 = hashlib.md5
-    sha = hashlib.sha256
-    alg = "sha256"
 except ImportError:
     import md5 as _md5
     md5 = _md5.new
-    sha = md5
-    alg = "md5"
 '
 # sums: argv DISK BS OUT1 N1 OUT2 N2 ...
 PY_SUMS=$PY_HASH'
@@ -67,7 +64,7 @@ out.write("blocks %d 1\n" % bs)
 import os
 whole = None
 if not os.environ.get("X2K_BLOCKS_NO_WHOLE"):
-    whole = sha()
+    whole = md5()
 size = 0
 k = 0
 while 1:
@@ -85,7 +82,7 @@ while 1:
             e[0].write(e[2].hexdigest() + "\n")
             e[2] = md5()
 if whole:
-    tail = "size %d\nwhole %s %s\n" % (size, alg, whole.hexdigest())
+    tail = "size %d\nwhole md5 %s\n" % (size, whole.hexdigest())
 else:
     tail = "size %d\nwhole none -\n" % size
 out.write(tail)
