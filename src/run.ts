@@ -49,6 +49,7 @@ export const COMMANDS = {
   /** The VM runner the package ships (convert --sandbox vm, and the VM test tier). */
   vmRun: join(packageRoot(), 'scripts', 'vm-run'),
   virtXmlValidate: 'virt-xml-validate',
+  xmllint: 'xmllint',
   ip: 'ip',
   xl: 'xl',
   xm: 'xm',

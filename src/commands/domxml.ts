@@ -29,9 +29,9 @@ export const domxmlCommand: CommandModule<object, DomxmlArgs> = {
       return;
     }
     const rendered = renderDomainXml(guest, domainOptions(a));
-    // Checked against libvirt's schema before it is printed (when virt-xml-validate is installed).
+    // Checked against libvirt's schema before it is printed (when xmllint and the schema, or virt-xml-validate, are installed).
     const validated = await validateXml(rendered.xml, 'domain');
-    if (!validated) log.verbose('virt-xml-validate is not installed; the domain XML was not checked against libvirt\'s schema');
+    if (!validated) log.verbose('neither libvirt\'s schema with xmllint nor virt-xml-validate is installed; the domain XML was not checked');
     const entry = {
       guest: guest.name, config: a.config, xml: rendered.xml, validated,
       ...(a['print-guest'] ? { model: guest } : {}),

@@ -10,7 +10,6 @@ import type { DomainOptions } from '../host/domain-xml.js';
 import { log } from '../log.js';
 import { parseXenConfig } from '../xen/parse.js';
 import { parseSxpConfig } from '../xen/sxp.js';
-import { parseLibvirtXml } from '../xen/libvirt-xml.js';
 import { diskLetters } from '../xen/disk.js';
 import { parseKeyOption, type LuksKey } from '../image/stacked.js';
 import type { XenDisk, XenGuest } from '../xen/types.js';
@@ -62,10 +61,12 @@ export async function loadGuest(file: string, diskOverrides?: string[]): Promise
     const err = e as NodeJS.ErrnoException;
     throw new UserError(`cannot read the Xen config ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, 'Give the path of a guest config, e.g. /etc/xen/GUEST.');
   }
-  // xend's S-expression records (config.sxp, xm list -l) and xm/xl configs alike.
   const name = file === '-' || file === '' ? '(stdin)' : file;
   // xend's S-expression records (config.sxp, xm list -l), libvirt's Xen domain XML, and xm/xl configs alike.
-  const guest = /^\s*\(/.test(text) ? parseSxpConfig(text, name) : /^\s*</.test(text) ? parseLibvirtXml(text, name) : parseXenConfig(text, name);
+  // The XML reader (and the parser it needs) is loaded only for XML: `domxml CFG` starts without it.
+  const guest = /^\s*\(/.test(text) ? parseSxpConfig(text, name)
+    : /^\s*</.test(text) ? (await import('../xen/libvirt-xml.js')).parseLibvirtXml(text, name)
+      : parseXenConfig(text, name);
   applyDiskOverrides(guest, diskOverrides ?? []);
   for (const w of guest.warnings) log.warn(w.message);
   for (const k of guest.unknownKeys) log.verbose(`${file}:${k.pos.line}:${k.pos.column}: key ${k.key} is not used for KVM`);

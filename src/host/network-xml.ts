@@ -1,6 +1,6 @@
 // libvirt network XML: the host-only network (no forwarding) and the default NAT
 // network, as the seed post writes them by hand. Pure.
-import { create } from 'xmlbuilder2';
+import { xmlRoot } from '../formats/xml-writer.js';
 import { attr, kid, kids, parseXml, text, type El } from '../formats/xml.js';
 import { dhcpRange, netmask, prefixOf, type Ipv4Net } from './ipv4.js';
 
@@ -13,14 +13,14 @@ export interface NetworkSpec {
 }
 
 export function renderNetworkXml(spec: NetworkSpec): string {
-  const n = create().ele('network');
+  const n = xmlRoot('network');
   n.ele('name').txt(spec.name);
   n.ele('uuid').txt(spec.uuid);
   if (spec.forward) n.ele('forward', { mode: spec.forward });
   n.ele('bridge', { name: spec.bridge, stp: 'on', delay: '0' });
   const range = dhcpRange(spec.net);
   n.ele('ip', { address: spec.net.address, netmask: netmask(spec.net.prefix) }).ele('dhcp').ele('range', { start: range.start, end: range.end });
-  return `${n.end({ prettyPrint: true, headless: true, indent: '  ' })}\n`;
+  return n.serialize();
 }
 
 /** The network's IPv4 <ip> (a network may also have an IPv6 one, before or after it). */

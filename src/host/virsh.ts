@@ -1,10 +1,8 @@
 // libvirt through virsh: is libvirtd reachable, validate XML, define domains and
 // networks. All through the command gate.
 import { existsSync, writeFileSync } from 'node:fs';
-import { withFile } from 'tmp-promise';
 import { CommandError, EnvironmentError, UserError } from '../errors.js';
 import { haveCommand, run } from '../run.js';
-import { readNetworkXml } from './network-xml.js';
 
 let chosenUri: string | undefined;
 
@@ -27,18 +25,35 @@ export async function libvirtReachable(uri = libvirtUri()): Promise<boolean> {
 
 /** Runs fn with the XML in a temp file. */
 async function withXmlFile<T>(xml: string, fn: (file: string) => Promise<T>): Promise<T> {
+  const { withFile } = await import('tmp-promise');
   return withFile(async ({ path }) => {
     writeFileSync(path, xml);
     return fn(path);
   }, { prefix: 'xen2kvm-', postfix: '.xml' });
 }
 
-/** Validates against libvirt's schema with virt-xml-validate, when it is installed; throws UserError with its output otherwise. */
+/** Where libvirt installs its RelaxNG schemas (virt-xml-validate's own place for them). */
+export const LIBVIRT_SCHEMAS = '/usr/share/libvirt/schemas';
+
+/**
+ * Validates against libvirt's schema; false when neither xmllint with the schema nor
+ * virt-xml-validate is installed; throws UserError with the validator's output when the XML fails.
+ * virt-xml-validate is a shell script that finds the schema and runs `xmllint --relaxng` on a
+ * file: with the schema known, xen2kvm runs that xmllint itself, the XML on its standard input
+ * (no temp file, no shell: `domxml` spends ~20 ms less).
+ */
 export async function validateXml(xml: string, schema: 'domain' | 'network'): Promise<boolean> {
+  const rng = `${LIBVIRT_SCHEMAS}/${schema}.rng`;
+  const fail = (output: string) => new UserError(`the ${schema} XML does not pass libvirt's schema (${rng}):\n${output.trim()}`, 'This is likely a bug in xen2kvm; please report it with the XML.');
+  if (existsSync(rng) && (await haveCommand('xmllint'))) {
+    const r = await run('xmllint', ['--noout', '--relaxng', rng, '-'], { input: xml, allowFailure: true });
+    if (r.exitCode !== 0) throw fail(r.stderr || r.stdout);
+    return true;
+  }
   if (!(await haveCommand('virtXmlValidate'))) return false;
   await withXmlFile(xml, async (file) => {
     const r = await run('virtXmlValidate', [file, schema], { allowFailure: true });
-    if (r.exitCode !== 0) throw new UserError(`the ${schema} XML does not pass virt-xml-validate:\n${(r.stderr || r.stdout).trim()}`, 'This is likely a bug in xen2kvm; please report it with the XML.');
+    if (r.exitCode !== 0) throw fail(r.stderr || r.stdout);
   });
   return true;
 }
@@ -89,6 +104,8 @@ export async function networkXml(name: string): Promise<string | undefined> {
 export async function networkBridges(): Promise<string[]> {
   const r = await run('virsh', ['-c', libvirtUri(), 'net-list', '--all', '--name'], { allowFailure: true });
   if (r.exitCode !== 0) return [];
+  // The XML reader is loaded only here: `domxml` validates through this module and reads no XML.
+  const { readNetworkXml } = await import('./network-xml.js');
   const out: string[] = [];
   for (const name of r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
     const xml = await networkXml(name);
