@@ -7,6 +7,16 @@ import { log } from './log.js';
 export interface UndoStep {
   label: string;
   undo: () => Promise<void> | void;
+  /** Steps of one group next to each other on the stack are undone by one call (one umount, one losetup -d). */
+  group?: UndoGroup;
+  /** What the group's undoAll needs to know of this step. */
+  item?: unknown;
+}
+
+/** How several steps of one kind are undone at once; each step's own undo is the fallback when that fails. */
+export interface UndoGroup {
+  key: string;
+  undoAll: (steps: UndoStep[]) => Promise<void>;
 }
 
 export interface UnwindReport {
@@ -20,8 +30,8 @@ export class CleanupStack {
   private unwinding: Promise<UnwindReport> | undefined;
 
   /** Registers an undo; returns a function that drops it (after a manual undo). */
-  push(label: string, undo: () => Promise<void> | void): () => void {
-    const step = { label, undo };
+  push(label: string, undo: () => Promise<void> | void, group?: { group: UndoGroup; item: unknown }): () => void {
+    const step: UndoStep = { label, undo, ...group };
     this.steps.push(step);
     return () => {
       this.steps = this.steps.filter((s) => s !== step);
@@ -56,8 +66,7 @@ export class CleanupStack {
 
   private async doUnwind(): Promise<UnwindReport> {
     const report: UnwindReport = { done: [], failed: [] };
-    while (this.steps.length > 0) {
-      const step = this.steps.pop()!;
+    const one = async (step: UndoStep) => {
       try {
         log.verbose(`undo: ${step.label}`);
         await step.undo();
@@ -65,6 +74,25 @@ export class CleanupStack {
       } catch (error) {
         report.failed.push({ label: step.label, error });
         log.warn(`could not undo "${step.label}": ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    while (this.steps.length > 0) {
+      const step = this.steps.pop()!;
+      const key = step.group?.key;
+      const run = [step];
+      while (key && this.steps.length > 0 && this.steps[this.steps.length - 1].group?.key === key) run.push(this.steps.pop()!);
+      if (run.length === 1) {
+        await one(step);
+        continue;
+      }
+      // Newest first, in one call; should that fail, each step's own undo (they are safe to repeat).
+      try {
+        for (const s of run) log.verbose(`undo: ${s.label}`);
+        await step.group!.undoAll(run);
+        report.done.push(...run.map((s) => s.label));
+      } catch (error) {
+        log.verbose(`undoing ${run.length} steps at once failed (${error instanceof Error ? error.message : String(error)}); one by one`);
+        for (const s of run) await one(s);
       }
     }
     return report;

@@ -249,7 +249,7 @@ export async function copyBootFiles(run: RunState, done: EditPass, opened: Opene
   for (const [from, to, where] of sources) {
     const data = where === 'host' ? readFileSync(from) : await opened.current.fs.read(from, 1024 * 1024 * 1024);
     if (!data) throw new UserError(`${from} is missing in the guest; it is needed to boot the guest directly`);
-    atomicWrite(join(dir, to), data, 0o644);
+    await atomicWrite(join(dir, to), data, 0o644);
     files.push(join(dir, to));
   }
   log.info(`copied the kernel and initrd to ${dir}`);

@@ -186,11 +186,23 @@ function adviceFor(file: string, result: { code?: string }): string | undefined 
   return undefined;
 }
 
-/** True when the program can be found on PATH (without running it). */
+/**
+ * True when the program can be found on PATH (without running it). A program found is
+ * remembered for that PATH (a batch asks for every guest); one missing is looked for again.
+ */
 export async function haveCommand(name: CommandName): Promise<boolean> {
+  const key = `${process.env.PATH ?? ''}\0${COMMANDS[name]}`;
+  if (commandFound.has(key)) return true;
+  const found = await searchPath(COMMANDS[name]);
+  if (found) commandFound.add(key);
+  return found;
+}
+
+const commandFound = new Set<string>();
+
+async function searchPath(file: string): Promise<boolean> {
   const { access, constants } = await import('node:fs/promises');
   const { delimiter, join } = await import('node:path');
-  const file = COMMANDS[name];
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     try {

@@ -125,7 +125,7 @@ async function runVm(guest: XenGuest, disks: XenGuest['disks'], opts: SandboxOpt
         mkdirSync(join(opts.bootDir, g), { recursive: true });
         for (const f of readdirSync(join(share, 'boot', g))) {
           if (!statSync(join(share, 'boot', g, f)).isFile()) continue;
-          atomicWrite(join(opts.bootDir, g, f), readFileSync(join(share, 'boot', g, f)), 0o644);
+          await atomicWrite(join(opts.bootDir, g, f), readFileSync(join(share, 'boot', g, f)), 0o644);
           result.bootFiles.push(join(opts.bootDir, g, f));
         }
       }

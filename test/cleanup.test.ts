@@ -55,3 +55,35 @@ t.test('withCleanup unwinds on success and on error', async (t) => {
   t.same(order, ['x', 'y']);
   t.equal(process.listenerCount('SIGINT'), before, 'signal handlers are removed');
 });
+
+t.test('steps of one group next to each other are undone by one call, newest first', async (t) => {
+  const calls: string[] = [];
+  const group = { key: 'loop', undoAll: async (steps: { item?: unknown }[]) => { calls.push(`all ${steps.map((s) => s.item).join(' ')}`); } };
+  const s = new CleanupStack();
+  s.push('loop0', () => { calls.push('one loop0'); }, { group, item: 'loop0' });
+  s.push('loop1', () => { calls.push('one loop1'); }, { group, item: 'loop1' });
+  s.push('rmdir', () => { calls.push('rmdir'); });
+  s.push('loop2', () => { calls.push('one loop2'); }, { group, item: 'loop2' });
+  s.push('loop3', () => { calls.push('one loop3'); }, { group, item: 'loop3' });
+  const r = await s.unwind();
+  // rmdir between them keeps its place: two calls, not one.
+  t.same(calls, ['all loop3 loop2', 'rmdir', 'all loop1 loop0']);
+  t.same(r.done, ['loop3', 'loop2', 'rmdir', 'loop1', 'loop0']);
+  t.same(r.failed, []);
+});
+
+t.test('when the group call fails, every step is undone on its own (and a failing one is reported)', async (t) => {
+  const lines: string[] = [];
+  const prev = setLogSink({ write: (l) => lines.push(l) });
+  t.teardown(() => setLogSink(prev));
+  const calls: string[] = [];
+  const group = { key: 'mount', undoAll: async () => { calls.push('all'); throw new Error('target is busy'); } };
+  const s = new CleanupStack();
+  s.push('mount /a', () => { calls.push('one /a'); }, { group, item: '/a' });
+  s.push('mount /a/b', () => { calls.push('one /a/b'); throw new Error('still busy'); }, { group, item: '/a/b' });
+  const r = await s.unwind();
+  t.same(calls, ['all', 'one /a/b', 'one /a']);
+  t.same(r.done, ['mount /a']);
+  t.same(r.failed.map((f) => f.label), ['mount /a/b']);
+  t.match(lines.join('\n'), /could not undo "mount \/a\/b": still busy/);
+});

@@ -144,7 +144,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       options.previousDomains = await checkReplace(names, !!a.overwrite);
       for (const [name, xml] of Object.entries(options.previousDomains)) {
         const keep = join(options.outputDir, `${name}.previous.xml`);
-        atomicWrite(keep, xml, 0o600);
+        await atomicWrite(keep, xml, 0o600);
         log.info(`the libvirt domain ${name} will be replaced (--overwrite); its XML is kept in ${keep} and in the guest's run record`);
       }
     }
@@ -166,13 +166,13 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         result = await convertGuest(g.guest, options);
       } catch (e) {
         const text = report([failedOutcome(g, e, started.getTime())], 1);
-        if (jsonFile) atomicWrite(jsonFile, text, 0o644);
+        if (jsonFile) await atomicWrite(jsonFile, text, 0o644);
         if (!a.json) throw e;
         process.stdout.write(text);
         throw reported(e);
       }
       const text = report([outcome(result, started.getTime(), g.config, g.guest.warnings)], 1);
-      if (jsonFile) atomicWrite(jsonFile, text, 0o644);
+      if (jsonFile) await atomicWrite(jsonFile, text, 0o644);
       process.stdout.write(a.json ? text : formatResult(result));
       // Warnings on stderr, in text and JSON mode alike (JSON also has them in "warnings").
       for (const w of result.warnings) log.warn(w.message);
@@ -193,7 +193,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
     const interactive = !!process.stderr.isTTY && !a.json && !a.verbose;
     const results = await runBatch(guests, options, jobs, interactive);
     const text = report(results, jobs);
-    if (jsonFile) atomicWrite(jsonFile, text, 0o644);
+    if (jsonFile) await atomicWrite(jsonFile, text, 0o644);
     process.stdout.write(a.json ? text : formatSummary(results, options.dryRun));
     // Every guest's warnings on stderr, under the table.
     for (const r of results) for (const w of r.warnings) log.warn(`${r.guest}: ${w.message}`);
@@ -210,7 +210,7 @@ async function convertSandboxed(guest: XenGuest, a: ConvertArgs, options: Conver
   process.stderr.write(r.stderr);
   if (a.json && r.report) process.stdout.write(`${JSON.stringify({ ...r.report, sandbox: { vm: true, seconds: r.seconds } }, null, 2)}\n`);
   else process.stdout.write(r.stdout);
-  if (a.report && r.report) atomicWrite(resolve(a.report), `${JSON.stringify({ ...r.report, sandbox: { vm: true, seconds: r.seconds } }, null, 2)}\n`, 0o644);
+  if (a.report && r.report) await atomicWrite(resolve(a.report), `${JSON.stringify({ ...r.report, sandbox: { vm: true, seconds: r.seconds } }, null, 2)}\n`, 0o644);
   if (r.exitCode !== 0) {
     process.exitCode = r.exitCode;
     return;

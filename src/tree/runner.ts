@@ -197,7 +197,7 @@ class EditRun<C> {
   private async create(edit: string, path: string, text: string, mode: number): Promise<void> {
     await this.parentDirs(path);
     await this.record({ action: 'created', edit, path, sha256After: sha256(text) });
-    atomicWrite(await hostPathNoFollow(this.fs, path), text, mode);
+    await atomicWrite(await hostPathNoFollow(this.fs, path), text, mode);
   }
 
   /** A text edit of files (or the creation of one the guest lacks). */
@@ -214,7 +214,7 @@ class EditRun<C> {
       this.textChange(outcome, real, before, after);
       if (opts.dryRun) continue;
       const entry = this.modifiedEntry(real) ?? (await this.backupModified(real, edit.id));
-      atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
+      await atomicWrite(await fs.resolve(real), Buffer.from(after, 'latin1'), entry.mode, entry.uid, entry.gid, `${real} in the guest`);
       // Saved with the next entry, or at the end (rollback does not need it).
       entry.sha256After = sha256(Buffer.from(after, 'latin1'));
     }
@@ -305,7 +305,7 @@ class EditRun<C> {
       const data = readRegion(r.device, r.offset, r.length);
       const rel = `regions/${r.disk}-${r.offset}`;
       await mkdirsInRoot(fs, `${this.backupDir}/regions`);
-      atomicWrite(await hostPathNoFollow(fs, `${this.backupDir}/${rel}`), data, 0o600);
+      await atomicWrite(await hostPathNoFollow(fs, `${this.backupDir}/${rel}`), data, 0o600);
       this.regionDevices[r.disk] = r.device;
       await this.record({ action: 'region', edit: edit.id, disk: r.disk, offset: r.offset, length: data.length, backup: rel, sha256Before: sha256(data) });
     }
@@ -390,5 +390,5 @@ async function treeListing(fs: RootFs, dirs: string[]): Promise<Map<string, 'dir
 }
 
 export async function saveManifest(fs: RootFs, backupDir: string, manifest: Manifest): Promise<void> {
-  atomicWrite(await hostPathNoFollow(fs, `${backupDir}/manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
+  await atomicWrite(await hostPathNoFollow(fs, `${backupDir}/manifest.json`), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
 }

@@ -21,7 +21,7 @@ t.test('ENOSPC on a tiny tmpfs', { skip: isRoot ? false : 'needs root to mount a
     rmSync(dir, { recursive: true, force: true });
   });
   try {
-    atomicWrite(join(dir, 'big'), Buffer.alloc(200 * 1024), 0o644, 0, 0, '/boot/initrd.img in the guest');
+    await atomicWrite(join(dir, 'big'), Buffer.alloc(200 * 1024), 0o644, 0, 0, '/boot/initrd.img in the guest');
     t.fail('should have thrown');
   } catch (e) {
     t.ok(e instanceof EnvironmentError, 'an EnvironmentError');
