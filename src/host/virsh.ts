@@ -1,6 +1,7 @@
 // libvirt through virsh: is libvirtd reachable, validate XML, define domains and
 // networks. All through the command gate.
 import { existsSync, writeFileSync } from 'node:fs';
+import { withFile } from 'tmp-promise';
 import { CommandError, EnvironmentError, UserError } from '../errors.js';
 import { haveCommand, run } from '../run.js';
 
@@ -25,7 +26,6 @@ export async function libvirtReachable(uri = libvirtUri()): Promise<boolean> {
 
 /** Runs fn with the XML in a temp file. */
 async function withXmlFile<T>(xml: string, fn: (file: string) => Promise<T>): Promise<T> {
-  const { withFile } = await import('tmp-promise');
   return withFile(async ({ path }) => {
     writeFileSync(path, xml);
     return fn(path);
