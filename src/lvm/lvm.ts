@@ -31,13 +31,16 @@ export interface GuestLvm {
 /** Reads the guest's VGs and LVs from its PVs only. */
 export async function scanGuestLvm(pvDevices: string[]): Promise<GuestLvm> {
   if (pvDevices.length === 0) return { pvs: [], extents: [], unmappable: [] };
-  const env = lvmEnv();
-  const [pvsOut, lvsOut] = await Promise.all([
-    run('lvm', ['pvs', ...lvmArgs(pvDevices), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'pv_name,pv_uuid,vg_name,vg_uuid,pe_start,vg_extent_size'], { env }),
-    run('lvm', ['lvs', ...lvmArgs(pvDevices), '--reportformat', 'json', '--segments', '-o', 'vg_name,vg_uuid,lv_name,lv_uuid,segtype,seg_pe_ranges,lv_attr'], { env }),
-  ]);
-  const pvs = parsePvs(pvsOut.stdout);
-  const segs = parseLvSegments(lvsOut.stdout);
+  // One `lvm fullreport` (the pvs and lvs --segments reports, per VG, in one process): the PVs'
+  // data start and extent size, and every LV segment's extents on them, sorted as lvs sorts them.
+  const r = await run('lvm', ['fullreport', ...lvmArgs(pvDevices), '--reportformat', 'json', '--units', 'b', '--nosuffix',
+    '--configreport', 'pv', '-o', 'pv_name,pv_uuid,vg_name,vg_uuid,pe_start,vg_extent_size',
+    '--configreport', 'seg', '-o', 'vg_name,vg_uuid,lv_name,lv_uuid,segtype,seg_pe_ranges,lv_attr', '-O', 'vg_name,lv_name,seg_start',
+    '--configreport', 'vg', '-o', 'vg_name', '--configreport', 'lv', '-o', 'lv_name', '--configreport', 'pvseg', '-o', 'pvseg_start'], { env: lvmEnv() });
+  // In the order `pvs` and `lvs --segments` give (fullreport groups by VG; segments sorted by -O above):
+  // what inspect lists follows it.
+  const pvs = parsePvs(r.stdout).sort((a, b) => (a.pvName < b.pvName ? -1 : a.pvName > b.pvName ? 1 : 0));
+  const segs = parseLvSegments(r.stdout);
   const { mapped, unmappable } = lvExtents(pvs.filter((p) => p.vgName), segs);
   return { pvs, extents: mapped, unmappable };
 }

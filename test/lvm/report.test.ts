@@ -50,3 +50,22 @@ t.test('device-mapper names double the dashes', async (t) => {
   t.equal(mapperName('VolGroup00', 'LogVol00'), 'VolGroup00-LogVol00');
   t.equal(mapperName('vg-data', 'lv-home'), 'vg--data-lv--home');
 });
+
+t.test('lvm fullreport: one report per VG (and one for PVs in none), each with its pv and seg rows', async (t) => {
+  // As `lvm fullreport --reportformat json --configreport pv -o … --configreport seg -o …` prints it (lvm 2.03).
+  const text = JSON.stringify({ report: [
+    { vg: [{ vg_name: 'VolGroup00' }], pv: [{ pv_name: '/dev/loop1', pv_uuid: 'P1', vg_name: 'VolGroup00', vg_uuid: 'V1', pe_start: '1048576', vg_extent_size: '33554432' }],
+      lv: [{ lv_name: 'LogVol00' }], pvseg: [{ pvseg_start: '0' }], seg: [seg('LogVol00', 'linear', '/dev/loop1:0-3')] },
+    { vg: [{ vg_name: 'data' }], pv: [{ pv_name: '/dev/loop2', pv_uuid: 'P2', vg_name: 'data', vg_uuid: 'V2', pe_start: '1048576', vg_extent_size: '4194304' }],
+      lv: [{ lv_name: 'srv' }], pvseg: [{ pvseg_start: '0' }], seg: [{ ...seg('srv', 'linear', '/dev/loop2:0-9'), vg_name: 'data', vg_uuid: 'V2' }] },
+    { vg: [], pv: [{ pv_name: '/dev/loop3', pv_uuid: 'P3', vg_name: '', vg_uuid: '', pe_start: '0', vg_extent_size: '0' }], lv: [], pvseg: [], seg: [] },
+  ] });
+  const all = parsePvs(text);
+  t.same(all.map((p) => [p.pvName, p.vgName]), [['/dev/loop1', 'VolGroup00'], ['/dev/loop2', 'data'], ['/dev/loop3', '']]);
+  const { mapped, unmappable } = lvExtents(all.filter((p) => p.vgName), parseLvSegments(text));
+  t.same(unmappable, []);
+  t.same(mapped.map((m) => [m.vgName, m.lvName, m.pvName, m.offsetBytes, m.sizeBytes]), [
+    ['VolGroup00', 'LogVol00', '/dev/loop1', 1048576, 4 * 33554432],
+    ['data', 'srv', '/dev/loop2', 1048576, 10 * 4194304],
+  ]);
+});
