@@ -24,9 +24,9 @@ export function mountedTargets(): string[] {
   return procMounts().map((m) => m.target);
 }
 
-/** The backing file of a loop device (from sysfs), or undefined when it is not attached. */
-export async function loopBacking(device: string): Promise<{ file: string; offset: number } | undefined> {
-  const sys = `/sys/block/${device.replace(/^\/dev\//, '')}/loop`;
+/** A loop device's backing file and offset from sysfs (`loopN`), or undefined when it is not attached. */
+function sysLoop(name: string): { file: string; offset: number } | undefined {
+  const sys = `/sys/block/${name}/loop`;
   try {
     const file = readFileSync(`${sys}/backing_file`, 'utf8').trim().replace(/ \(deleted\)$/, '');
     const offset = Number(readFileSync(`${sys}/offset`, 'utf8').trim());
@@ -36,23 +36,28 @@ export async function loopBacking(device: string): Promise<{ file: string; offse
   }
 }
 
+/** The backing file of a loop device (from sysfs), or undefined when it is not attached. */
+export async function loopBacking(device: string): Promise<{ file: string; offset: number } | undefined> {
+  return sysLoop(device.replace(/^\/dev\//, ''));
+}
+
+/** Every attached loop device with its backing file and offset (from sysfs: no process). */
+export function attachedLoops(): { device: string; file: string; offset: number }[] {
+  const out: { device: string; file: string; offset: number }[] = [];
+  for (const name of readdirSync('/sys/block').filter((n) => /^loop\d+$/.test(n))) {
+    const back = sysLoop(name);
+    if (back) out.push({ device: `/dev/${name}`, ...back });
+  }
+  return out;
+}
+
 /** A loop entry whose losetup failed: it made no device. */
 export const NO_DEVICE = '-';
 
 /** Loop devices on `backing` at `offset` that no run's journal names (one a killed run made just before it could say which). */
 function unjournaledLoops(backing: string, offset: number): string[] {
   const named = new Set(readJournals().flatMap((j) => j.data.entries.filter((e) => e.kind === 'loop' && e.device).map((e) => (e as { device: string }).device)));
-  const out: string[] = [];
-  for (const name of readdirSync('/sys/block').filter((n) => /^loop\d+$/.test(n))) {
-    try {
-      const file = readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim().replace(/ \(deleted\)$/, '');
-      const off = Number(readFileSync(`/sys/block/${name}/loop/offset`, 'utf8').trim());
-      if (file === backing && off === offset && !named.has(`/dev/${name}`)) out.push(`/dev/${name}`);
-    } catch {
-      /* not attached */
-    }
-  }
-  return out;
+  return attachedLoops().filter((l) => l.file === backing && l.offset === offset && !named.has(l.device)).map((l) => l.device);
 }
 
 /** What keeps a loop device busy: device-mapper tables, loop devices on it, mounts of it. */
@@ -64,13 +69,7 @@ export function loopHolders(device: string): string[] {
   } catch {
     /* none */
   }
-  for (const other of readdirSync('/sys/block').filter((n) => /^loop\d+$/.test(n))) {
-    try {
-      if (readFileSync(`/sys/block/${other}/loop/backing_file`, 'utf8').trim() === device) out.push(`/dev/${other} (a loop device on it)`);
-    } catch {
-      /* not attached */
-    }
-  }
+  for (const l of attachedLoops()) if (l.file === device) out.push(`${l.device} (a loop device on it)`);
   for (const m of procMounts()) if (m.source === device) out.push(`the mount on ${m.target}`);
   return out;
 }
@@ -149,13 +148,8 @@ export async function undoAcquisition(a: Acquisition): Promise<void> {
       if (r.exitCode !== 0 && !/not found|No such/.test(r.stderr)) throw new Error(r.stderr.trim() || `kpartx -d ${a.device} failed`);
       return;
     }
-    case 'loop': {
-      for (const device of await ownLoops(a)) {
-        await run('losetup', ['-d', device], { allowFailure: true });
-        await waitDetached(device, a);
-      }
-      return;
-    }
+    case 'loop':
+      return detachLoops([a]);
     case 'nbd': {
       await run('qemuNbd', ['--disconnect', a.device], { allowFailure: true });
       return;
@@ -217,23 +211,20 @@ export class Acquirer {
 
   // Mounts next to each other on the stack go in one umount, loop devices in one losetup -d (a process
   // costs this one ~8 ms of fork and exec): what is still there afterwards is undone one by one.
-  private readonly mounts: UndoGroup = {
-    key: 'mount',
-    undoAll: async (steps) => {
-      const as = steps.map((s) => s.item as Extract<Acquisition, { kind: 'mount' }>);
-      await unmountAll(as.map((a) => a.target));
-      for (const a of as) this.journal.remove(a);
-    },
-  };
+  private readonly mounts = this.group<'mount'>('mount', (as) => unmountAll(as.map((a) => a.target)));
+  private readonly loops = this.group<'loop'>('loop', detachLoops);
 
-  private readonly loops: UndoGroup = {
-    key: 'loop',
-    undoAll: async (steps) => {
-      const as = steps.map((s) => s.item as Extract<Acquisition, { kind: 'loop' }>);
-      await detachLoops(as);
-      for (const a of as) this.journal.remove(a);
-    },
-  };
+  /** Acquisitions of one kind undone together, then taken off the journal. */
+  private group<K extends Acquisition['kind']>(key: K, undoAll: (as: Extract<Acquisition, { kind: K }>[]) => Promise<void>): UndoGroup {
+    return {
+      key,
+      undoAll: async (steps) => {
+        const as = steps.map((s) => s.item as Extract<Acquisition, { kind: K }>);
+        await undoAll(as);
+        for (const a of as) this.journal.remove(a);
+      },
+    };
+  }
 
   /** Call before acquiring, for things whose undo is harmless when nothing was acquired (a mount, a mapping). */
   intend(a: Acquisition): void {

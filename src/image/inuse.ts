@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { log } from '../log.js';
 import { haveCommand, run } from '../run.js';
 import { runSubdir } from '../paths.js';
+import { attachedLoops } from './acquire.js';
 import { pidAlive, readJournals, type JournalFile } from './journal.js';
 
 /** Names of running domains under Xen (xl / xm) and libvirt, where those tools exist. */
@@ -82,10 +83,10 @@ export interface DiskIdentity {
   describe: string;
 }
 
-/** True when some loop device has a backing file (read from sysfs: no process). */
+/** True when some loop device is attached (sysfs: no process); true too when sysfs cannot be read. */
 function anyLoopAttached(): boolean {
   try {
-    return readdirSync('/sys/block').some((n) => /^loop\d+$/.test(n) && existsSync(`/sys/block/${n}/loop/backing_file`));
+    return attachedLoops().length > 0;
   } catch {
     return true;
   }
